@@ -1,0 +1,271 @@
+// rethink fit: one training run, written to a run directory (config.json, metrics.csv,
+// summary.json).
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "datasets/dataset.h"
+#include "experiments/commands/registry.h"
+#include "experiments/interrupt.h"
+#include "experiments/run_dir.h"
+#include "experiments/system_info.h"
+#include "experiments/trainer.h"
+#include "models/zoo/registry.h"
+#include "runtime/device.h"
+#include "runtime/threads.h"
+
+namespace rethink::cli {
+namespace {
+
+struct FitOptions {
+  std::string model = "mlp1x512";
+  std::string data = "synthetic:512,3,28,28,10";
+  int64_t epochs = 20;
+  int64_t batch = 128;
+  double lr = 0.01;
+  std::string lr_schedule = "exponential";
+  double lr_decay = 0.95;
+  int64_t lr_decay_images = 0;  // 0: the full training set's size
+  int64_t lr_step_epochs = 1;
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string device = "auto";
+  std::string out;
+  bool overwrite = false;
+  bool until_fit = false;
+  double fit_threshold = 1.0;
+  int64_t eval_batch = 1000;
+};
+
+std::string utc_timestamp(const char* format) {
+  return fmt::format(fmt::runtime(format), fmt::gmtime(std::time(nullptr)));
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+// The device a run trains on. Training runs on the CPU until the CUDA backend lands, so
+// `auto` says so and an explicit `cuda` is refused with the way out.
+ResolvedDevice choose_device(const std::string& text) {
+  const DeviceRequest request = parse_device(text);
+  ResolvedDevice resolved = resolve_device(request);
+  if (resolved.device.is_cuda()) {
+    if (request.kind == DeviceRequest::Kind::kCuda) {
+      throw UserError(fmt::format("--device {}: rethink fit cannot train on CUDA yet (the CUDA "
+                                  "backend is not built); use --device cpu",
+                                  text));
+    }
+    resolved = {Device::cpu(), fmt::format("{} found, but fit trains on the CPU until the CUDA "
+                                           "backend lands",
+                                           resolved.reason)};
+  }
+  return resolved;
+}
+
+nlohmann::json settings_json(const FitOptions& o, const TrainSettings& s, int threads) {
+  return {{"model", o.model},
+          {"data", o.data},
+          {"epochs", s.epochs},
+          {"batch", s.batch_size},
+          {"lr", s.schedule.base_lr},
+          {"lr_schedule", lr_schedule_kind_name(s.schedule.kind)},
+          {"lr_decay", s.schedule.decay},
+          {"lr_decay_images", s.schedule.images_per_decay},
+          {"lr_step_epochs", s.schedule.step_epochs},
+          {"momentum", s.sgd.momentum},
+          {"nesterov", s.sgd.nesterov},
+          {"weight_decay", s.sgd.weight_decay},
+          {"seed", s.seed},
+          {"threads", threads},
+          {"device", o.device},
+          {"until_fit", s.until_fit},
+          {"fit_threshold", s.fit_threshold},
+          {"eval_batch", s.eval_batch_size}};
+}
+
+std::vector<std::string> metrics_row(const EpochRecord& r, double best_test) {
+  auto num = [](double v) { return fmt::format("{:.6g}", v); };
+  return {std::to_string(r.step),          std::to_string(r.epoch),
+          num(r.lr),                       num(r.train_loss),
+          num(r.train_accuracy),           num(r.full_train.loss),
+          num(r.full_train.accuracy),      num(r.test.loss),
+          num(r.test.accuracy),            num(best_test),
+          num(r.seconds),                  num(r.images_per_second)};
+}
+
+int run_fit(const FitOptions& o) {
+  const int threads = set_thread_count(o.threads);
+  const ResolvedDevice device = choose_device(o.device);
+
+  TrainSettings s;
+  s.epochs = o.epochs;
+  s.batch_size = o.batch;
+  s.sgd = {o.momentum, o.weight_decay, o.nesterov};
+  s.seed = o.seed;
+  s.until_fit = o.until_fit;
+  s.fit_threshold = o.fit_threshold;
+  s.eval_batch_size = o.eval_batch;
+
+  Dataset data = load_dataset(o.data, o.seed);
+  s.schedule.kind = parse_lr_schedule_kind(o.lr_schedule);
+  s.schedule.base_lr = o.lr;
+  s.schedule.decay = o.lr_decay;
+  s.schedule.images_per_decay = o.lr_decay_images > 0 ? o.lr_decay_images : data.full_train_size;
+  s.schedule.step_epochs = o.lr_step_epochs;
+  s.schedule.validate();
+
+  const ModelInput input{data.channels, data.height, data.width, data.classes};
+  std::shared_ptr<Module> model = make_model(o.model, input);
+  model->initialize(o.seed);
+  ParameterSlab slab(model->parameters());
+
+  const std::string out = o.out.empty()
+                              ? fmt::format("runs/fit-{}-{}", o.model, utc_timestamp("%Y%m%d-%H%M%S"))
+                              : o.out;
+  const RunDir run = RunDir::create(out, o.overwrite);
+  nlohmann::json config;
+  config["command"] = "fit";
+  config["started_utc"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+  config["settings"] = settings_json(o, s, threads);
+  config["device"] = {{"requested", o.device},
+                      {"used", device.device.to_string()},
+                      {"reason", device.reason}};
+  config["dataset"] = {{"spec", data.spec},
+                       {"kind", data.kind},
+                       {"train_size", data.train.size()},
+                       {"test_size", data.test.size()},
+                       {"full_train_size", data.full_train_size},
+                       {"image_shape", {data.channels, data.height, data.width}},
+                       {"classes", data.classes}};
+  config["model"] = {{"name", o.model}, {"parameters", model->parameter_count()}};
+  config["system"] = system_info();
+  run.write_json("config.json", config);
+
+  fmt::print("rethink fit: {} ({:L} parameters) on {} ({} train / {} test images)\n", o.model,
+             model->parameter_count(), data.spec, data.train.size(), data.test.size());
+  fmt::print("  device {} ({}), {} threads, batch {}, lr {} ({}), run directory {}\n",
+             device.device.to_string(), device.reason, threads, s.batch_size, s.schedule.base_lr,
+             lr_schedule_kind_name(s.schedule.kind), run.path().string());
+  std::fflush(stdout);
+
+  CsvWriter metrics(run.path() / "metrics.csv",
+                    {"step", "epoch", "lr", "train_loss", "train_acc", "full_train_loss",
+                     "full_train_acc", "test_loss", "test_acc", "best_test_acc", "seconds",
+                     "images_per_sec"});
+  double best_test = 0;
+  const InterruptScope interrupt_scope;
+  const TrainResult result = train(*model, slab, data, s, [&](const EpochRecord& r) {
+    best_test = std::max(best_test, r.test.accuracy);
+    metrics.append(metrics_row(r, best_test));
+    fmt::print("epoch {:>4}/{}  step {:>6}  lr {:.4g}  loss {:.4f}  acc {:6.2f}%  "
+               "train {:6.2f}%  test {:6.2f}%  {:.0f} img/s  {:.1f}s\n",
+               r.epoch, s.epochs, r.step, r.lr, r.train_loss, 100 * r.train_accuracy,
+               100 * r.full_train.accuracy, 100 * r.test.accuracy, r.images_per_second,
+               r.seconds);
+    std::fflush(stdout);
+  });
+
+  nlohmann::json summary;
+  summary["status"] = run_status_name(result.status);
+  summary["message"] = result.message;
+  summary["epochs_completed"] = result.epochs_completed;
+  summary["steps"] = result.steps;
+  summary["images_seen"] = result.images_seen;
+  summary["final"] = {{"epoch", result.last.epoch},
+                      {"train_loss", result.last.full_train.loss},
+                      {"train_accuracy", result.last.full_train.accuracy},
+                      {"test_loss", result.last.test.loss},
+                      {"test_accuracy", result.last.test.accuracy},
+                      {"best_test_accuracy", best_test}};
+  summary["fit"] = result.fit;
+  if (result.fit) {
+    summary["fit_epoch"] = result.fit_epoch;
+    summary["steps_to_fit"] = result.fit_step;
+    summary["seconds_to_fit"] = result.fit_seconds;
+  }
+  summary["seconds"] = result.seconds;
+  summary["peak_host_memory_mib"] = peak_rss_mib();
+  run.write_json("summary.json", summary);
+
+  fmt::print("{}: {}; train accuracy {:.2f}%, test accuracy {:.2f}%; wrote {}\n",
+             run_status_name(result.status), result.message,
+             100 * result.last.full_train.accuracy, 100 * result.last.test.accuracy,
+             run.path().string());
+  switch (result.status) {
+    case RunStatus::kInterrupted: return kExitInterrupted;
+    case RunStatus::kDiverged: return kExitFailure;
+    default: return kExitOk;
+  }
+}
+
+}  // namespace
+
+Command add_fit_command(CLI::App& app) {
+  auto o = std::make_shared<FitOptions>();
+  CLI::App* sub = app.add_subcommand("fit", "Train a model with SGD and record the run");
+  sub->add_option("--model", o->model, "Model from the zoo (rethink models lists them)")
+      ->capture_default_str();
+  sub->add_option("--data", o->data, "Data source: synthetic:N,C,H,W,K")->capture_default_str();
+  sub->add_option("--epochs", o->epochs, "Epochs to train")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--batch", o->batch, "Minibatch size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--lr", o->lr, "Initial learning rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--lr-schedule", o->lr_schedule, "constant, exponential or step")
+      ->check(CLI::IsMember({"constant", "exponential", "step"}))
+      ->capture_default_str();
+  sub->add_option("--lr-decay", o->lr_decay,
+                  "Factor per epoch (exponential) or per --lr-step-epochs (step)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--lr-decay-images", o->lr_decay_images,
+                  "Images per decay epoch (default: the full training set's size, even when "
+                  "training on a subset)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--lr-step-epochs", o->lr_step_epochs, "Epochs between decays (step schedule)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--momentum", o->momentum, "SGD momentum")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_flag("--nesterov", o->nesterov, "Use Nesterov momentum");
+  sub->add_option("--weight-decay", o->weight_decay, "L2 weight decay on weights (not biases)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for data, initialization and shuffling")
+      ->capture_default_str();
+  sub->add_option("--threads", o->threads, "CPU threads for OpenMP and OpenBLAS (0: all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  sub->add_option("--out", o->out, "Run directory (default: runs/fit-<model>-<UTC time>)");
+  sub->add_flag("--overwrite", o->overwrite, "Reuse a run directory that already holds a run");
+  sub->add_flag("--until-fit", o->until_fit,
+                "Stop once the whole training set is fit (see --fit-threshold)");
+  sub->add_option("--fit-threshold", o->fit_threshold,
+                  "Training accuracy (eval mode, whole training split) that counts as fit")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--eval-batch", o->eval_batch, "Batch size for evaluation passes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  return {sub, [o] { return run_fit(*o); }};
+}
+
+}  // namespace rethink::cli

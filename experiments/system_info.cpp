@@ -1,0 +1,63 @@
+#include "experiments/system_info.h"
+
+#include <fmt/format.h>
+
+#include "kernels/blas_info.h"
+#include "runtime/build_info.h"
+#include "runtime/gpu.h"
+#include "runtime/threads.h"
+
+#if RETHINK_WITH_CUDA
+#include "kernels/cuda_libraries.h"
+#endif
+
+namespace rethink {
+#if RETHINK_WITH_CUDA
+namespace {
+
+// 13000 -> "13.0"
+std::string cuda_version_text(int v) {
+  return v == 0 ? std::string("none") : fmt::format("{}.{}", v / 1000, (v % 1000) / 10);
+}
+
+}  // namespace
+#endif
+
+nlohmann::json system_info() {
+  const BuildInfo& b = build_info();
+  nlohmann::json info;
+  info["build"] = {{"version", b.version},       {"commit", b.commit},
+                   {"build_type", b.build_type}, {"compiler", b.compiler},
+                   {"cxx_flags", b.cxx_flags}};
+  info["cuda"] = {{"built", b.cuda}};
+#if RETHINK_WITH_CUDA
+  const kernels::cuda::LibraryVersions v = kernels::cuda::library_versions();
+  info["cuda"].update({{"compiler", b.cuda_compiler},
+                       {"architectures", b.cuda_architectures},
+                       {"runtime", cuda_version_text(v.runtime)},
+                       {"driver", cuda_version_text(v.driver)},
+                       {"cublas", v.cublas},
+                       {"cudnn", v.cudnn}});
+#endif
+  const kernels::cpu::BlasInfo blas = kernels::cpu::blas_info();
+  info["blas"] = {{"config", blas.config},
+                  {"threading", blas.threading},
+                  {"threads", blas.threads},
+                  {"lapack_version", blas.lapack_version}};
+  info["threads"] = thread_count();
+  info["cores"] = available_cores();
+  const GpuQuery& gpus = query_gpus();
+  nlohmann::json devices = nlohmann::json::array();
+  for (const GpuInfo& g : gpus.devices) {
+    devices.push_back({{"index", g.index},
+                       {"name", g.name},
+                       {"compute_capability", fmt::format("{}.{}", g.compute_major,
+                                                          g.compute_minor)},
+                       {"memory_gib", static_cast<double>(g.memory_bytes) / (1 << 30)},
+                       {"multiprocessors", g.multiprocessors}});
+  }
+  info["gpus"] = {{"devices", devices}, {"why_none", gpus.why_none}};
+  return info;
+}
+
+}  // namespace rethink

@@ -1,0 +1,27 @@
+// Bias of a row-major [rows, cols] activation: y[r, c] += b[c]; db[c] = sum over r of dy[r, c].
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/hd.h"
+
+namespace rethink::kernels {
+
+template <class T>
+struct BiasAddRows {
+  const T* bias;
+  int64_t cols;
+  T* y;
+  RT_HD void at(int64_t r, int64_t c) const { y[r * cols + c] += bias[c]; }
+  RT_HD void operator()(int64_t i) const { at(i / cols, i % cols); }
+};
+
+namespace cpu {
+template <class T>
+void bias_add_rows(const T* bias, int64_t rows, int64_t cols, T* y);
+// A reduction: each column is summed over rows in row order, whatever the thread count.
+template <class T>
+void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db);
+}  // namespace cpu
+
+}  // namespace rethink::kernels

@@ -1,0 +1,45 @@
+#include "runtime/gpu.h"
+
+#include <fmt/format.h>
+
+#if RETHINK_WITH_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+namespace rethink {
+namespace {
+
+GpuQuery run_query() {
+  GpuQuery q;
+#if RETHINK_WITH_CUDA
+  q.built_with_cuda = true;
+  int count = 0;
+  if (cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess) {
+    q.why_none = fmt::format("{} ({})", cudaGetErrorString(status), cudaGetErrorName(status));
+    cudaGetLastError();  // the query failed; do not leave the error pending for later calls
+    return q;
+  }
+  for (int i = 0; i < count; ++i) {
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) {
+      cudaGetLastError();
+      continue;
+    }
+    q.devices.push_back({i, prop.name, prop.major, prop.minor, prop.totalGlobalMem,
+                         prop.multiProcessorCount});
+  }
+  if (q.devices.empty()) q.why_none = "the CUDA runtime reports no devices";
+#else
+  q.why_none = "built without CUDA";
+#endif
+  return q;
+}
+
+}  // namespace
+
+const GpuQuery& query_gpus() {
+  static const GpuQuery query = run_query();
+  return query;
+}
+
+}  // namespace rethink

@@ -1,0 +1,31 @@
+// What CUDA devices this process can use, asked once of the CUDA runtime.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace rethink {
+
+struct GpuInfo {
+  int index = 0;
+  std::string name;
+  int compute_major = 0;
+  int compute_minor = 0;
+  size_t memory_bytes = 0;
+  int multiprocessors = 0;
+};
+
+struct GpuQuery {
+  bool built_with_cuda = false;
+  std::vector<GpuInfo> devices;
+  // Why there are no usable devices, in words: "built without CUDA", or the CUDA runtime's
+  // answer ("CUDA driver version is insufficient for CUDA runtime version" on a machine
+  // without a driver). Empty when devices were found.
+  std::string why_none;
+};
+
+// Any error from the device query means "no usable GPU": never an exception.
+const GpuQuery& query_gpus();
+
+}  // namespace rethink

@@ -1,0 +1,40 @@
+#include "runtime/ops/relu.h"
+
+#include "kernels/relu.h"
+#include "runtime/autograd.h"
+#include "runtime/ops/op_checks.h"
+
+namespace rethink::ops {
+namespace {
+
+class ReluBackward final : public Node {
+ public:
+  // Keeps the output without its history: holding the output's own node would be a cycle.
+  ReluBackward(const Tensor& x, const Tensor& y) : Node({x}), y_(y.detach()) {}
+  std::string_view name() const override { return "relu"; }
+
+  std::vector<Tensor> backward(const Tensor& dy) override {
+    Tensor dx = Tensor::empty(y_.shape(), y_.dtype(), y_.device());
+    dispatch_floating(y_.dtype(), "relu backward", [&]<class T>() {
+      kernels::cpu::relu_backward(y_.data<T>(), dy.data<T>(), dx.data<T>(), y_.numel());
+    });
+    return {dx};
+  }
+
+ private:
+  Tensor y_;
+};
+
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  require_cpu(x, "relu");
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  dispatch_floating(x.dtype(), "relu", [&]<class T>() {
+    kernels::cpu::relu_forward(x.data<T>(), y.data<T>(), x.numel());
+  });
+  if (needs_grad(x)) record(y, std::make_shared<ReluBackward>(x, y));
+  return y;
+}
+
+}  // namespace rethink::ops

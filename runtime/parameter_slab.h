@@ -1,0 +1,40 @@
+// All of a model's parameters in one contiguous buffer, their gradients in a second, so that
+// one fused kernel updates every tensor and zeroing the gradients is one memset.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/tensor.h"
+
+namespace rethink {
+
+struct NamedParameter {
+  std::string name;  // PyTorch-style dotted name: "hidden.0.weight"
+  Tensor tensor;
+  bool decay = true;  // weight decay applies (conv and linear weights; never biases)
+};
+
+class ParameterSlab {
+ public:
+  ParameterSlab() = default;
+  // Moves every parameter's values into one buffer (the ones to decay first, each group in
+  // the given order) and points each parameter there; gives each a gradient that is a view
+  // into a second, zeroed buffer. All parameters must share one dtype and device.
+  explicit ParameterSlab(const std::vector<NamedParameter>& params);
+
+  const Tensor& values() const { return values_; }
+  const Tensor& grads() const { return grads_; }
+  int64_t numel() const { return values_.defined() ? values_.numel() : 0; }
+  // Elements [0, decayed_numel()) of the slab are the parameters that get weight decay.
+  int64_t decayed_numel() const { return decayed_numel_; }
+
+  void zero_grad();
+
+ private:
+  Tensor values_;
+  Tensor grads_;
+  int64_t decayed_numel_ = 0;
+};
+
+}  // namespace rethink
