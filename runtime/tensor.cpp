@@ -133,7 +133,7 @@ Tensor Tensor::flat_view(int64_t offset, const Shape& shape) const {
 
 Tensor Tensor::detach() const { return flat_view(0, shape()); }
 
-Tensor& Tensor::fill_(double value) {
+const Tensor& Tensor::fill_(double value) const {
   dispatch_any(dtype(), [&]<class T>() {
     if (device().is_cpu()) {
       kernels::cpu::fill(static_cast<T>(value), data<T>(), numel());
@@ -146,12 +146,12 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
-Tensor& Tensor::zero_() {
+const Tensor& Tensor::zero_() const {
   zero_bytes(device(), raw_data(), nbytes());
   return *this;
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
+const Tensor& Tensor::copy_(const Tensor& src) const {
   check_same_shape(*this, src, "copy_");
   RT_CHECK(dtype() == src.dtype(), "copy_: dtype {} into {}", dtype_name(src.dtype()),
            dtype_name(dtype()));

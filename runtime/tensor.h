@@ -65,10 +65,12 @@ class Tensor {
   // Same memory, no autograd history.
   Tensor detach() const;
 
-  Tensor& fill_(double value);
-  Tensor& zero_();
+  // In-place writes. Like every method here they act on the shared tensor, so they are const
+  // on the handle (as in PyTorch's C++ API).
+  const Tensor& fill_(double value) const;
+  const Tensor& zero_() const;
   // Copies src's elements into this tensor (same shape and dtype; any devices).
-  Tensor& copy_(const Tensor& src);
+  const Tensor& copy_(const Tensor& src) const;
   // Points this tensor (and every copy of it) at src's memory: same shape and dtype required.
   // The parameter slab uses it to gather parameters into one buffer.
   void set_data(const Tensor& src) const;

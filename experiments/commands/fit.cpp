@@ -12,6 +12,8 @@
 
 #include "datasets/dataset.h"
 #include "experiments/commands/registry.h"
+#include "experiments/validators.h"
+#include "experiments/format.h"
 #include "experiments/interrupt.h"
 #include "experiments/run_dir.h"
 #include "experiments/system_info.h"
@@ -153,8 +155,9 @@ int run_fit(const FitOptions& o) {
   config["system"] = system_info();
   run.write_json("config.json", config);
 
-  fmt::print("rethink fit: {} ({:L} parameters) on {} ({} train / {} test images)\n", o.model,
-             model->parameter_count(), data.spec, data.train.size(), data.test.size());
+  fmt::print("rethink fit: {} ({} parameters) on {} ({} train / {} test images)\n", o.model,
+             with_thousands(model->parameter_count()), data.spec, data.train.size(),
+             data.test.size());
   fmt::print("  device {} ({}), {} threads, batch {}, lr {} ({}), run directory {}\n",
              device.device.to_string(), device.reason, threads, s.batch_size, s.schedule.base_lr,
              lr_schedule_kind_name(s.schedule.kind), run.path().string());
@@ -219,39 +222,39 @@ Command add_fit_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--data", o->data, "Data source: synthetic:N,C,H,W,K")->capture_default_str();
   sub->add_option("--epochs", o->epochs, "Epochs to train")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   sub->add_option("--batch", o->batch, "Minibatch size")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   sub->add_option("--lr", o->lr, "Initial learning rate")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   sub->add_option("--lr-schedule", o->lr_schedule, "constant, exponential or step")
       ->check(CLI::IsMember({"constant", "exponential", "step"}))
       ->capture_default_str();
   sub->add_option("--lr-decay", o->lr_decay,
                   "Factor per epoch (exponential) or per --lr-step-epochs (step)")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(fraction())
       ->capture_default_str();
   sub->add_option("--lr-decay-images", o->lr_decay_images,
                   "Images per decay epoch (default: the full training set's size, even when "
                   "training on a subset)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   sub->add_option("--lr-step-epochs", o->lr_step_epochs, "Epochs between decays (step schedule)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   sub->add_option("--momentum", o->momentum, "SGD momentum")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(fraction())
       ->capture_default_str();
   sub->add_flag("--nesterov", o->nesterov, "Use Nesterov momentum");
   sub->add_option("--weight-decay", o->weight_decay, "L2 weight decay on weights (not biases)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed for data, initialization and shuffling")
       ->capture_default_str();
   sub->add_option("--threads", o->threads, "CPU threads for OpenMP and OpenBLAS (0: all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   sub->add_option("--out", o->out, "Run directory (default: runs/fit-<model>-<UTC time>)");
@@ -260,10 +263,10 @@ Command add_fit_command(CLI::App& app) {
                 "Stop once the whole training set is fit (see --fit-threshold)");
   sub->add_option("--fit-threshold", o->fit_threshold,
                   "Training accuracy (eval mode, whole training split) that counts as fit")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(fraction())
       ->capture_default_str();
   sub->add_option("--eval-batch", o->eval_batch, "Batch size for evaluation passes")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   return {sub, [o] { return run_fit(*o); }};
 }

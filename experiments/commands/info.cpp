@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/commands/registry.h"
+#include "experiments/validators.h"
 #include "experiments/system_info.h"
 #include "runtime/threads.h"
 
@@ -62,7 +63,7 @@ Command add_info_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "info", "Print the version, build, CUDA/cuDNN/cuBLAS and BLAS versions, threads and GPUs");
   sub->add_option("--threads", opts->threads, "CPU threads for OpenMP and OpenBLAS (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   sub->add_flag("--json", opts->json, "Print the same facts as JSON");
   return {sub, [opts] { return run_info(*opts); }};
 }

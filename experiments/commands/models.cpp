@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "experiments/commands/registry.h"
+#include "experiments/validators.h"
+#include "experiments/format.h"
 #include "experiments/parse.h"
 #include "models/zoo/registry.h"
 
@@ -21,7 +23,8 @@ int run_models(const ModelsOptions& opts) {
   fmt::print("{:<12} {:>12}  {}\n", "model", "parameters", "description");
   for (const ModelEntry& e : model_registry()) {
     const auto model = e.build(input);
-    fmt::print("{:<12} {:>12L}  {}\n", e.name, model->parameter_count(), e.description);
+    fmt::print("{:<12} {:>12}  {}\n", e.name, with_thousands(model->parameter_count()),
+               e.description);
   }
   fmt::print("(input {}x{}x{}, {} classes)\n", input.channels, input.height, input.width,
              input.classes);
