@@ -83,9 +83,11 @@ void run_backward(const Tensor& root, const Tensor& seed) {
   RT_CHECK(seed.defined() || root.numel() == 1,
            "backward() on {} needs a seed gradient: only one-element tensors imply 1",
            root.describe());
-  const Tensor first = seed.defined() ? seed : Tensor::full(root.shape(), 1.0, root.dtype(),
-                                                            root.device());
+  const Tensor first =
+      seed.defined() ? seed : Tensor::full(root.shape(), 1.0, root.dtype(), root.device());
   check_same_shape(root, first, "backward() seed");
+  RT_CHECK(first.dtype() == root.dtype() && first.device() == root.device(),
+           "backward() seed {} does not match {}", first.describe(), root.describe());
   NoGradGuard no_recording;
   if (root.is_leaf()) {
     add_to_leaf(root, first);

@@ -22,10 +22,14 @@ namespace {
 template <class Fn>
 decltype(auto) dispatch_any(DType t, Fn&& fn) {
   switch (t) {
-    case DType::kFloat32: return fn.template operator()<float>();
-    case DType::kFloat64: return fn.template operator()<double>();
-    case DType::kInt32: return fn.template operator()<int32_t>();
-    case DType::kUInt8: return fn.template operator()<uint8_t>();
+    case DType::kFloat32:
+      return fn.template operator()<float>();
+    case DType::kFloat64:
+      return fn.template operator()<double>();
+    case DType::kInt32:
+      return fn.template operator()<int32_t>();
+    case DType::kUInt8:
+      return fn.template operator()<uint8_t>();
   }
   RT_FAIL("unknown dtype");
 }
@@ -39,8 +43,8 @@ TensorImpl& Tensor::impl() const {
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(
-      device, static_cast<size_t>(shape.numel()) * dtype_size(dtype));
+  impl->storage =
+      std::make_shared<Storage>(device, static_cast<size_t>(shape.numel()) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
@@ -73,8 +77,7 @@ Device Tensor::device() const { return impl().storage->device(); }
 
 std::string Tensor::describe() const {
   if (!defined()) return "undefined tensor";
-  return fmt::format("{}{} on {}", dtype_name(dtype()), shape().to_string(),
-                     device().to_string());
+  return fmt::format("{}{} on {}", dtype_name(dtype()), shape().to_string(), device().to_string());
 }
 
 void* Tensor::raw_data() const {
@@ -174,8 +177,7 @@ bool Tensor::shares_memory_with(const Tensor& other) const {
 bool Tensor::requires_grad() const { return impl().requires_grad; }
 
 Tensor& Tensor::set_requires_grad(bool on) {
-  RT_CHECK(is_leaf(), "set_requires_grad on {}, which an op produced: only leaves can",
-           describe());
+  RT_CHECK(is_leaf(), "set_requires_grad on {}, which an op produced: only leaves can", describe());
   RT_CHECK(!on || is_floating(dtype()), "a {} tensor cannot require gradients",
            dtype_name(dtype()));
   impl().requires_grad = on;
@@ -193,7 +195,11 @@ void Tensor::set_grad_fn(std::shared_ptr<Node> node) {
 const Tensor& Tensor::grad() const { return impl().grad; }
 
 void Tensor::set_grad(const Tensor& grad) const {
-  if (grad.defined()) check_same_shape(*this, grad, "set_grad");
+  if (grad.defined()) {
+    check_same_shape(*this, grad, "set_grad");
+    RT_CHECK(grad.dtype() == dtype() && grad.device() == device(),
+             "set_grad: gradient {} for tensor {}", grad.describe(), describe());
+  }
   impl().grad = grad;
 }
 
@@ -214,7 +220,7 @@ void check_same_device(const Tensor& a, const Tensor& b, std::string_view what) 
            b.device().to_string());
 }
 
-#define RETHINK_INSTANTIATE(T)                                                             \
+#define RETHINK_INSTANTIATE(T)                                                         \
   template Tensor Tensor::from_vector<T>(const Shape&, const std::vector<T>&, Device); \
   template std::vector<T> Tensor::to_vector<T>() const;                                \
   template T Tensor::item<T>() const;
