@@ -26,6 +26,8 @@ int run(int argc, char** argv) {
                "requires rethinking generalization\" (ICLR 2017)",
                "rethink"};
   app.require_subcommand(1);
+  // A flag given twice takes its last value, so scripts can append overrides to defaults.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", [] { return version_line(); });
   app.footer("Exit status: 0 success, 1 failure, 2 bad usage or input, 130 interrupted.");
 

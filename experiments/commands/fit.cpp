@@ -202,8 +202,7 @@ int run_fit(const FitOptions& o) {
   summary["peak_host_memory_mib"] = peak_rss_mib();
   run.write_json("summary.json", summary);
 
-  fmt::print("{}: {}; train accuracy {:.2f}%, test accuracy {:.2f}%; wrote {}\n",
-             run_status_name(result.status), result.message,
+  fmt::print("{}; train accuracy {:.2f}%, test accuracy {:.2f}%; wrote {}\n", result.message,
              100 * result.last.full_train.accuracy, 100 * result.last.test.accuracy,
              run.path().string());
   switch (result.status) {

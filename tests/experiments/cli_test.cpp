@@ -130,6 +130,14 @@ TEST_F(CliTest, AnExplicitGpuRequestWithoutAUsableGpuIsAUsageError) {
                      "no usable GPU");
 }
 
+TEST_F(CliTest, AFlagGivenTwiceTakesItsLastValue) {
+  // scripts/demo appends the user's flags to its own defaults.
+  const ProcessResult r =
+      rethink({"fit", "--epochs", "1", "--epochs", "2", "--out", dir_.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(dir_ / "summary.json")["epochs_completed"], 2);
+}
+
 TEST_F(CliTest, AnUnwritableRunDirectoryIsAUsageErrorNamingIt) {
   expect_usage_error(rethink({"fit", "--out", "/proc/rethink-not-here"}),
                      "'/proc/rethink-not-here'");
