@@ -20,8 +20,9 @@ namespace cpu {
 template <class T>
 void bias_add_rows(const T* bias, int64_t rows, int64_t cols, T* y);
 // A reduction: each column is summed over rows in row order, whatever the thread count.
+// With `accumulate` the sums are added to db (a gradient buffer) instead of replacing it.
 template <class T>
-void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db);
+void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db, bool accumulate = false);
 }  // namespace cpu
 
 }  // namespace rethink::kernels

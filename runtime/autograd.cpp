@@ -102,8 +102,13 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     const Tensor grad_output = std::move(it->second.grad);
     pending.erase(it);
 
-    const std::vector<Tensor> grads = node->backward(grad_output);
     const std::vector<Tensor>& inputs = node->inputs();
+    std::vector<Tensor> into(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& input = inputs[i];
+      if (input.defined() && input.requires_grad() && input.is_leaf()) into[i] = input.grad();
+    }
+    const std::vector<Tensor> grads = node->backward(grad_output, into);
     RT_CHECK(grads.size() == inputs.size(), "{} backward returned {} gradients for {} inputs",
              node->name(), grads.size(), inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {

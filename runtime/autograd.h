@@ -22,9 +22,13 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   virtual std::string_view name() const = 0;
-  // The gradient for each input given the gradient of the output; an undefined tensor where
-  // an input needs none.
-  virtual std::vector<Tensor> backward(const Tensor& grad_output) = 0;
+  // The gradient for each input given the gradient of the output. `into[i]`, when defined, is
+  // input i's gradient buffer (a leaf's grad(), e.g. a view into the parameter slab): a node
+  // may add its gradient for input i straight into it, sparing a temporary and a pass over
+  // memory, and return an undefined tensor for i. Whatever tensor it returns for an input
+  // requiring gradients, the engine adds where it belongs; undefined means nothing to add.
+  virtual std::vector<Tensor> backward(const Tensor& grad_output,
+                                       const std::vector<Tensor>& into) = 0;
 
   const std::vector<Tensor>& inputs() const { return inputs_; }
 

@@ -42,7 +42,8 @@ ParameterSlab::ParameterSlab(const std::vector<NamedParameter>& params) {
 }
 
 void ParameterSlab::zero_grad() {
-  if (grads_.defined()) grads_.zero_();
+  // fill_ runs in parallel with the same split as the SGD update that reads the gradients.
+  if (grads_.defined()) grads_.fill_(0.0);
 }
 
 }  // namespace rethink

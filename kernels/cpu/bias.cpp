@@ -13,7 +13,7 @@ void bias_add_rows(const T* bias, int64_t rows, int64_t cols, T* y) {
 }
 
 template <class T>
-void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db) {
+void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db, bool accumulate) {
   // Column blocks run in parallel; inside a block the rows stream through contiguous memory
   // and every column still sums its rows in order (deterministic).
   constexpr int64_t kBlock = 256;
@@ -27,13 +27,15 @@ void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db) {
       const T* row = dy + r * cols;
       for (int64_t c = c0; c < c1; ++c) acc[c - c0] += row[c];
     }
-    for (int64_t c = c0; c < c1; ++c) db[c] = static_cast<T>(acc[c - c0]);
+    for (int64_t c = c0; c < c1; ++c) {
+      db[c] = static_cast<T>(accumulate ? db[c] + acc[c - c0] : acc[c - c0]);
+    }
   }
 }
 
 template void bias_add_rows<float>(const float*, int64_t, int64_t, float*);
 template void bias_add_rows<double>(const double*, int64_t, int64_t, double*);
-template void bias_grad_rows<float>(const float*, int64_t, int64_t, float*);
-template void bias_grad_rows<double>(const double*, int64_t, int64_t, double*);
+template void bias_grad_rows<float>(const float*, int64_t, int64_t, float*, bool);
+template void bias_grad_rows<double>(const double*, int64_t, int64_t, double*, bool);
 
 }  // namespace rethink::kernels::cpu

@@ -9,7 +9,9 @@ class FlattenBackward final : public Node {
  public:
   explicit FlattenBackward(const Tensor& x) : Node({x}), shape_(x.shape()) {}
   std::string_view name() const override { return "flatten"; }
-  std::vector<Tensor> backward(const Tensor& dy) override { return {dy.view(shape_)}; }
+  std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>&) override {
+    return {dy.view(shape_)};
+  }
 
  private:
   Shape shape_;

@@ -13,7 +13,7 @@ class ReluBackward final : public Node {
   ReluBackward(const Tensor& x, const Tensor& y) : Node({x}), y_(y.detach()) {}
   std::string_view name() const override { return "relu"; }
 
-  std::vector<Tensor> backward(const Tensor& dy) override {
+  std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>&) override {
     Tensor dx = Tensor::empty(y_.shape(), y_.dtype(), y_.device());
     dispatch_floating(y_.dtype(), "relu backward", [&]<class T>() {
       kernels::cpu::relu_backward(y_.data<T>(), dy.data<T>(), dx.data<T>(), y_.numel());

@@ -13,7 +13,7 @@ class SoftmaxCrossEntropyBackward final : public Node {
       : Node({logits}), labels_(labels), row_lse_(row_lse) {}
   std::string_view name() const override { return "softmax_cross_entropy"; }
 
-  std::vector<Tensor> backward(const Tensor& dloss) override {
+  std::vector<Tensor> backward(const Tensor& dloss, const std::vector<Tensor>&) override {
     const Tensor& logits = inputs()[0];
     const int64_t rows = logits.size(0), classes = logits.size(1);
     Tensor dx = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
@@ -42,15 +42,7 @@ void check_labels(const Tensor& labels, int64_t classes) {
 }  // namespace
 
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels) {
-  require_rank(logits, 2, "softmax_cross_entropy", "logits");
-  require_rank(labels, 1, "softmax_cross_entropy", "labels");
-  require_cpu(logits, "softmax_cross_entropy");
-  check_same_device(logits, labels, "softmax_cross_entropy");
-  RT_CHECK(labels.dtype() == DType::kInt32, "softmax_cross_entropy: labels must be int32, got {}",
-           labels.describe());
-  RT_CHECK(labels.size(0) == logits.size(0),
-           "softmax_cross_entropy: logits {} and labels {} disagree on the batch size",
-           logits.shape().to_string(), labels.shape().to_string());
+  check_logits_and_labels(logits, labels, "softmax_cross_entropy");
   const int64_t rows = logits.size(0), classes = logits.size(1);
   RT_CHECK(classes > 0, "softmax_cross_entropy: logits {} have no classes", logits.describe());
   check_labels(labels, classes);
@@ -59,9 +51,9 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels) {
   Tensor row_lse = Tensor::empty(Shape{rows}, logits.dtype(), logits.device());
   Tensor loss = Tensor::empty(Shape{}, logits.dtype(), logits.device());
   dispatch_floating(logits.dtype(), "softmax_cross_entropy", [&]<class T>() {
-    const double mean = kernels::cpu::softmax_cross_entropy_forward(
-        logits.data<T>(), labels.data<int32_t>(), rows, classes, row_loss.data<T>(),
-        row_lse.data<T>());
+    const double mean =
+        kernels::cpu::softmax_cross_entropy_forward(logits.data<T>(), labels.data<int32_t>(), rows,
+                                                    classes, row_loss.data<T>(), row_lse.data<T>());
     *loss.data<T>() = static_cast<T>(mean);
   });
   if (needs_grad(logits)) {

@@ -120,5 +120,17 @@ TEST(BiasGradRows, DoubleEqualsNaiveColumnSums) {
   EXPECT_EQ(db, naive_column_sums(dy, rows, cols));
 }
 
+TEST(BiasGradRows, AccumulateAddsTheSumsToWhatTheBufferHolds) {
+  const int64_t rows = 6, cols = 5;
+  const std::vector<float> dy = spread_values(rows * cols, 7);
+  const std::vector<float> sums = naive_column_sums(dy, rows, cols);
+  std::vector<float> db = {1.0f, -2.0f, 0.5f, 0.0f, 3.0f};
+  const std::vector<float> before = db;
+  cpu::bias_grad_rows(dy.data(), rows, cols, db.data(), /*accumulate=*/true);
+  for (int64_t c = 0; c < cols; ++c) {
+    EXPECT_FLOAT_EQ(db[c], before[c] + sums[c]) << "column " << c;
+  }
+}
+
 }  // namespace
 }  // namespace rethink::kernels

@@ -25,20 +25,29 @@ Tensor leaf(Tensor t) {
   return t;
 }
 
+// The second pass finds the weight and bias gradients defined, so linear adds into them in
+// place (GEMM with beta 1, bias sums with accumulate) rather than returning new tensors.
 TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
   const Tensor x = random_tensor(Shape{3, 4}, 1);
   const Tensor w = leaf(random_tensor(Shape{5, 4}, 2));
+  const Tensor b = leaf(random_tensor(Shape{5}, 4));
   const Tensor labels = random_labels(3, 5, 3);
-  const Tensor loss = ops::softmax_cross_entropy(ops::linear(x, w), labels);
+  const Tensor loss = ops::softmax_cross_entropy(ops::linear(x, w, b), labels);
   loss.backward();
-  const std::vector<double> once = w.grad().to_vector<double>();
-  loss.backward();  // the graph is kept: a second pass adds the same gradient again
-  const std::vector<double> twice = w.grad().to_vector<double>();
-  ASSERT_EQ(once.size(), twice.size());
-  for (size_t i = 0; i < once.size(); ++i) {
-    ASSERT_NE(once[i], 0.0) << i;  // otherwise 2x would hold trivially
-    EXPECT_EQ(twice[i], 2 * once[i]) << i;
+  const Tensor w_grad = w.grad();
+  const std::vector<std::vector<double>> once = {w.grad().to_vector<double>(),
+                                                 b.grad().to_vector<double>()};
+  loss.backward();  // the graph is kept: a second pass adds the same gradients again
+  const std::vector<std::vector<double>> twice = {w.grad().to_vector<double>(),
+                                                  b.grad().to_vector<double>()};
+  for (size_t p = 0; p < once.size(); ++p) {
+    ASSERT_EQ(once[p].size(), twice[p].size());
+    for (size_t i = 0; i < once[p].size(); ++i) {
+      ASSERT_NE(once[p][i], 0.0) << p << ", " << i;  // otherwise 2x would hold trivially
+      EXPECT_EQ(twice[p][i], 2 * once[p][i]) << p << ", " << i;
+    }
   }
+  EXPECT_TRUE(w.grad().shares_memory_with(w_grad));  // accumulated in place
 }
 
 TEST(Autograd, BackwardOnALeafSeedsItsOwnGradient) {

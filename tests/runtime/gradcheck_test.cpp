@@ -16,7 +16,7 @@ class IdentityWithWrongGradient final : public Node {
  public:
   IdentityWithWrongGradient(const Tensor& x, int64_t bad) : Node({x}), bad_(bad) {}
   std::string_view name() const override { return "identity_with_wrong_gradient"; }
-  std::vector<Tensor> backward(const Tensor& dy) override {
+  std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>&) override {
     Tensor dx = dy.clone();
     dx.data<double>()[bad_] *= 2;
     return {dx};

@@ -142,7 +142,7 @@ class ProjectBackward final : public Node {
  public:
   ProjectBackward(const Tensor& y, Tensor weights) : Node({y}), weights_(std::move(weights)) {}
   std::string_view name() const override { return "test::project"; }
-  std::vector<Tensor> backward(const Tensor& dloss) override {
+  std::vector<Tensor> backward(const Tensor& dloss, const std::vector<Tensor>&) override {
     const double scale = dloss.item<double>();
     Tensor dy = weights_.clone();
     double* d = dy.data<double>();
