@@ -17,9 +17,10 @@ ParameterSlab::ParameterSlab(const std::vector<NamedParameter>& params) {
       RT_CHECK(p.tensor.is_leaf(), "parameter {} was computed by an op; parameters are leaves",
                p.name);
       for (const NamedParameter* q : ordered) {
-        RT_CHECK(
-            !q->tensor.shares_memory_with(p.tensor) || q->tensor.raw_data() != p.tensor.raw_data(),
-            "parameters {} and {} are the same tensor; list each parameter once", q->name, p.name);
+        const bool same_tensor =
+            q->tensor.shares_memory_with(p.tensor) && q->tensor.raw_data() == p.tensor.raw_data();
+        RT_CHECK(!same_tensor, "parameters {} and {} are the same tensor; list each parameter once",
+                 q->name, p.name);
       }
       ordered.push_back(&p);
       if (decay) decayed_numel_ += p.tensor.numel();
