@@ -9,7 +9,7 @@
 namespace rethink {
 
 struct Split {
-  Tensor images;  // float32 [N, C, H, W]
+  Tensor images;  // float32 [N, H, W, C] (NHWC, as every image tensor in rethink)
   Tensor labels;  // int32 [N], in [0, classes)
   int64_t size() const { return labels.defined() ? labels.numel() : 0; }
 };
@@ -29,7 +29,7 @@ struct Dataset {
 };
 
 // Loads the data set a --data spec names. Known forms:
-//   synthetic:N,C,H,W,K   N Gaussian images of C x H x W with uniform random labels in [0, K),
+//   synthetic:N,C,H,W,K   N Gaussian images of C channels x H x W with uniform random labels in [0, K),
 //                         and a test split of ceil(N / 5) more, all drawn from `seed`
 // A malformed or unknown spec throws UserError naming it and the accepted forms.
 Dataset load_dataset(const std::string& spec, uint64_t seed);

@@ -14,7 +14,7 @@ constexpr const char* kForm = "synthetic:N,C,H,W,K (e.g. synthetic:512,3,28,28,1
 
 Split make_split(int64_t count, const SyntheticShape& s, uint64_t seed, uint32_t split_id) {
   Split split;
-  split.images = Tensor::empty(Shape{count, s.channels, s.height, s.width});
+  split.images = Tensor::empty(Shape{count, s.height, s.width, s.channels});  // NHWC
   fill_normal(split.images, 0.0, 1.0, PhiloxStream::make(seed, RngPurpose::kData, 0, split_id));
   const PhiloxStream label_stream = PhiloxStream::make(seed, RngPurpose::kLabels, 0, split_id);
   std::vector<int32_t> labels(static_cast<size_t>(count));

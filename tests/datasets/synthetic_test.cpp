@@ -10,7 +10,7 @@ namespace {
 TEST(SyntheticTest, SpecGivesShapesSplitsAndTheFullTrainingSize) {
   const Dataset d = load_dataset("synthetic:12,3,4,5,7", 1);
   EXPECT_EQ(d.kind, "synthetic");
-  EXPECT_EQ(d.train.images.shape(), (Shape{12, 3, 4, 5}));
+  EXPECT_EQ(d.train.images.shape(), (Shape{12, 4, 5, 3}));  // NHWC: C=3, H=4, W=5
   EXPECT_EQ(d.train.labels.shape(), (Shape{12}));
   EXPECT_EQ(d.test.size(), 3);  // ceil(12 / 5)
   EXPECT_EQ(d.classes, 7);
