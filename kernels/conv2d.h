@@ -1,0 +1,187 @@
+// 2-D convolution over NHWC images with OHWI filters, as im2col + GEMM:
+//   x [N, H, W, Cin], w [Cout, KH, KW, Cin], b [Cout] -> y [N, OH, OW, Cout]
+//
+// im2col writes the matrix col [N*OH*OW, KH*KW*Cin] whose column order (kh, kw, cin) is the
+// weight's own, so that y = col * w^T is one GEMM over the whole batch (w as stored is
+// [Cout, K] row-major) and each (pixel, kh, kw) row of Cin values is one contiguous channel run
+// of x, or zeros where the window hangs over the padding. A pointwise window (1x1, stride 1,
+// no padding) needs no im2col: x itself is the col matrix.
+//
+// Backward: dw = dy^T * col, db = column sums of dy, dcol = dy * w, and dx = col2im(dcol)
+// written as a gather: every input element sums, in a fixed (kh, kw) order, the dcol entries
+// that read it. No two threads write one element, so it is race-free and deterministic on
+// both devices without atomics.
+//
+// The functors below are the shared bodies: operator()(i) is one element (the GPU's thread),
+// row(r) one channel run (the CPU's inner loop, contiguous and vectorizable). Both compute
+// every element by the same operations in the same order, so they agree bit for bit.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/hd.h"
+#include "kernels/window2d.h"
+
+namespace rethink::kernels {
+
+// col rows viewed as [pixels * KH * KW, Cin]: row r is output pixel r / (KH*KW) at window
+// position (kh, kw) = ((r / KW) % KH, r % KW).
+template <class T>
+struct Im2col {
+  const T* x;  // [shape.batch, in_h, in_w, in_c]
+  WindowedShape shape;
+  T* col;  // [shape.out_pixels(), KH*KW*in_c]
+
+  // Start of the input channel run that row r copies, or nullptr where it reads padding.
+  RT_HD const T* source(int64_t r) const {
+    const Window2d& win = shape.window;
+    const int64_t kw = r % win.kernel_w;
+    int64_t q = r / win.kernel_w;
+    const int64_t kh = q % win.kernel_h;
+    q /= win.kernel_h;
+    const int64_t ow = q % shape.out_w;
+    q /= shape.out_w;
+    const int64_t oh = q % shape.out_h;
+    const int64_t n = q / shape.out_h;
+    const int64_t h = oh * win.stride_h - win.pad.top + kh;
+    const int64_t w = ow * win.stride_w - win.pad.left + kw;
+    if (h < 0 || h >= shape.in_h || w < 0 || w >= shape.in_w) return nullptr;
+    return x + ((n * shape.in_h + h) * shape.in_w + w) * shape.in_c;
+  }
+
+  RT_HD void row(int64_t r) const {
+    const T* src = source(r);
+    T* dst = col + r * shape.in_c;
+    if (src) {
+      for (int64_t c = 0; c < shape.in_c; ++c) dst[c] = src[c];
+    } else {
+      for (int64_t c = 0; c < shape.in_c; ++c) dst[c] = T(0);
+    }
+  }
+
+  RT_HD void operator()(int64_t i) const {
+    const T* src = source(i / shape.in_c);
+    col[i] = src ? src[i % shape.in_c] : T(0);
+  }
+
+  RT_HD int64_t rows() const {
+    return shape.out_pixels() * shape.window.kernel_h * shape.window.kernel_w;
+  }
+};
+
+// dx[n, h, w, c] = sum over the (kh, kw) whose window position (oh, ow) reads input (h, w):
+// dcol[(n, oh, ow), (kh, kw, c)], summed in increasing kh, then kw. Rows are input pixels.
+template <class T>
+struct Col2imGather {
+  const T* dcol;  // [shape.out_pixels(), KH*KW*in_c]
+  WindowedShape shape;
+  T* dx;  // [shape.batch, in_h, in_w, in_c]
+
+  // Output position along one axis whose window tap `k` lands on input `in`, or -1.
+  RT_HD static int64_t out_pos(int64_t in, int64_t k, int64_t pad_before, int64_t stride,
+                               int64_t out_size) {
+    const int64_t t = in + pad_before - k;
+    if (t < 0 || t % stride != 0) return -1;
+    const int64_t o = t / stride;
+    return o < out_size ? o : -1;
+  }
+
+  // Calls add(run) for each dcol channel run that reads input pixel `p`, in the fixed order.
+  template <class Add>
+  RT_HD void for_each_run(int64_t p, const Add& add) const {
+    const Window2d& win = shape.window;
+    const int64_t w = p % shape.in_w;
+    const int64_t q = p / shape.in_w;
+    const int64_t h = q % shape.in_h;
+    const int64_t n = q / shape.in_h;
+    const int64_t taps = win.kernel_h * win.kernel_w;
+    for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
+      const int64_t oh = out_pos(h, kh, win.pad.top, win.stride_h, shape.out_h);
+      if (oh < 0) continue;
+      for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
+        const int64_t ow = out_pos(w, kw, win.pad.left, win.stride_w, shape.out_w);
+        if (ow < 0) continue;
+        const int64_t pixel = (n * shape.out_h + oh) * shape.out_w + ow;
+        add(dcol + (pixel * taps + kh * win.kernel_w + kw) * shape.in_c);
+      }
+    }
+  }
+
+  RT_HD void row(int64_t p) const {
+    T* dst = dx + p * shape.in_c;
+    const int64_t channels = shape.in_c;
+    for (int64_t c = 0; c < channels; ++c) dst[c] = T(0);
+    for_each_run(p, [&](const T* run) {
+      for (int64_t c = 0; c < channels; ++c) dst[c] += run[c];
+    });
+  }
+
+  RT_HD void operator()(int64_t i) const {
+    const int64_t c = i % shape.in_c;
+    T acc = T(0);
+    for_each_run(i / shape.in_c, [&](const T* run) { acc += run[c]; });
+    dx[i] = acc;
+  }
+
+  RT_HD int64_t rows() const { return shape.in_pixels(); }
+};
+
+// How a convolution is cut into GEMMs: tiles of whole images, each one im2col into a buffer
+// that stays in cache and one GEMM per product. With enough tiles, the threads take whole
+// tiles (each tile's GEMM single-threaded); with fewer tiles than that, the tiles run one
+// after another and the GEMMs use every thread. A tile's result does not depend on which
+// thread runs it, and the weight gradient sums fixed groups of tiles in a fixed order, so
+// the result does not depend on the thread count either.
+struct Conv2dPlan {
+  WindowedShape shape;
+  int64_t out_c = 0;
+  int64_t tile_images = 0;  // >= 1 unless the batch is empty
+  int64_t threads = 1;
+  bool parallel_tiles = false;  // threads take whole tiles
+
+  // Per-thread col-buffer budget: see kDefaultConv2dTileBytes in kernels/cpu/conv2d.cpp.
+  static int64_t default_tile_bytes();
+
+  // Tiles of the most images whose col buffer of `element_size`-byte elements fits
+  // `tile_bytes` (at least one image). `threads` <= 0: OpenMP's current thread count.
+  static Conv2dPlan make(const WindowedShape& shape, int64_t out_c, int64_t element_size,
+                         int64_t tile_bytes = default_tile_bytes(), int threads = 0);
+
+  int64_t col_cols() const { return shape.window.kernel_h * shape.window.kernel_w * shape.in_c; }
+  int64_t pixels_per_image() const { return shape.out_h * shape.out_w; }
+  int64_t tiles() const {
+    return tile_images > 0 ? (shape.batch + tile_images - 1) / tile_images : 0;
+  }
+  // Groups of consecutive tiles that each sum one partial weight gradient.
+  int64_t weight_groups() const;
+  // One thread's col buffer (none for a pointwise window: x is the col matrix).
+  int64_t tile_elements() const;
+  // Workspace elements conv2d_forward and conv2d_backward need.
+  int64_t forward_workspace_elements() const { return threads * tile_elements(); }
+  int64_t backward_workspace_elements() const {
+    return threads * tile_elements() + weight_groups() * out_c * col_cols();
+  }
+};
+
+namespace cpu {
+
+// im2col / col2im of `shape.batch` images starting at the given pointers.
+template <class T>
+void im2col(const T* x, const WindowedShape& shape, T* col);
+template <class T>
+void col2im(const T* dcol, const WindowedShape& shape, T* dx);
+
+// y = conv(x, w) + b (b may be null); `workspace` holds plan.forward_workspace_elements().
+template <class T>
+void conv2d_forward(const Conv2dPlan& plan, const T* x, const T* w, const T* b, T* y, T* workspace);
+
+// Any of dx, dw, db may be null (not wanted). dx is overwritten; dw and db are overwritten, or
+// added to when their `accumulate_*` flag is set (gradient buffers). `workspace` holds
+// plan.backward_workspace_elements().
+template <class T>
+void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy, T* dx, T* dw,
+                     bool accumulate_dw, T* db, bool accumulate_db, T* workspace);
+
+}  // namespace cpu
+
+}  // namespace rethink::kernels

@@ -1,0 +1,167 @@
+#include "kernels/conv2d.h"
+
+#include <omp.h>
+
+#include <algorithm>
+
+#include "kernels/bias.h"
+#include "kernels/check.h"
+#include "kernels/cpu/for_each.h"
+#include "kernels/gemm.h"
+
+namespace rethink::kernels {
+namespace {
+
+// TODO(bench): chosen from bench/kernels/conv2d_bench.cpp's --budgets rows.
+constexpr int64_t kDefaultConv2dTileBytes = int64_t{2} << 20;
+
+// Partial weight gradients are summed in at most this many groups of tiles: enough to keep the
+// threads of a small machine busy, few enough that the partials stay small. A constant, so
+// that the summation order does not depend on the thread count.
+constexpr int64_t kMaxWeightGroups = 16;
+
+// Tiles per thread below which the threads share each tile's GEMM instead.
+constexpr int64_t kMinTilesPerThread = 2;
+
+WindowedShape images_of(const WindowedShape& shape, int64_t count) {
+  WindowedShape s = shape;
+  s.batch = count;
+  return s;
+}
+
+}  // namespace
+
+int64_t Conv2dPlan::default_tile_bytes() { return kDefaultConv2dTileBytes; }
+
+Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t element_size,
+                            int64_t tile_bytes, int threads) {
+  RT_CHECK(shape.batch >= 0 && shape.in_h > 0 && shape.in_w > 0 && shape.in_c > 0 && out_c > 0,
+           "conv2d: bad sizes batch={} in={}x{}x{} out_c={}", shape.batch, shape.in_h, shape.in_w,
+           shape.in_c, out_c);
+  RT_CHECK(shape.out_h > 0 && shape.out_w > 0, "conv2d: empty output {}x{}", shape.out_h,
+           shape.out_w);
+  Conv2dPlan plan{shape, out_c, 0, threads > 0 ? threads : omp_get_max_threads(), false};
+  if (shape.batch > 0) {
+    const int64_t image_bytes = plan.pixels_per_image() * plan.col_cols() * element_size;
+    plan.tile_images = std::clamp<int64_t>(tile_bytes / image_bytes, 1, shape.batch);
+  }
+  plan.parallel_tiles = plan.threads > 1 && plan.tiles() >= kMinTilesPerThread * plan.threads;
+  if (!plan.parallel_tiles) plan.threads = 1;  // one col buffer: the tiles take turns
+  return plan;
+}
+
+int64_t Conv2dPlan::weight_groups() const { return std::min(tiles(), kMaxWeightGroups); }
+
+int64_t Conv2dPlan::tile_elements() const {
+  if (shape.window.is_pointwise()) return 0;
+  return tile_images * pixels_per_image() * col_cols();
+}
+
+namespace cpu {
+
+template <class T>
+void im2col(const T* x, const WindowedShape& shape, T* col) {
+  const Im2col<T> f{x, shape, col};
+  const int64_t rows = f.rows();
+#pragma omp parallel for schedule(static) if (rows * shape.in_c >= kMinParallelWork)
+  for (int64_t r = 0; r < rows; ++r) f.row(r);
+}
+
+template <class T>
+void col2im(const T* dcol, const WindowedShape& shape, T* dx) {
+  const Col2imGather<T> f{dcol, shape, dx};
+  const int64_t rows = f.rows();
+#pragma omp parallel for schedule(static) if (rows * shape.in_c >= kMinParallelWork)
+  for (int64_t p = 0; p < rows; ++p) f.row(p);
+}
+
+// Inside a parallel_tiles region every call below runs on its own thread: OpenBLAS runs
+// single-threaded inside an active OpenMP region, and the nested loops of im2col, col2im and
+// the bias get a team of one.
+template <class T>
+void conv2d_forward(const Conv2dPlan& plan, const T* x, const T* w, const T* b, T* y,
+                    T* workspace) {
+  const WindowedShape& s = plan.shape;
+  const int64_t k = plan.col_cols(), out_c = plan.out_c, ppi = plan.pixels_per_image();
+  const int64_t in_image = s.in_h * s.in_w * s.in_c, tiles = plan.tiles();
+  const bool pointwise = s.window.is_pointwise();
+#pragma omp parallel for schedule(dynamic) num_threads(plan.threads) if (plan.parallel_tiles)
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t n0 = t * plan.tile_images;
+    const int64_t images = std::min(plan.tile_images, s.batch - n0);
+    const int64_t rows = images * ppi;
+    const T* col = x + n0 * in_image;
+    if (!pointwise) {
+      T* buffer = workspace + omp_get_thread_num() * plan.tile_elements();
+      im2col(col, images_of(s, images), buffer);
+      col = buffer;
+    }
+    T* y_tile = y + n0 * ppi * out_c;
+    gemm<T>(false, true, rows, out_c, k, 1, col, k, w, k, 0, y_tile, out_c);
+    if (b) bias_add_rows(b, rows, out_c, y_tile);
+  }
+}
+
+template <class T>
+void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy, T* dx, T* dw,
+                     bool accumulate_dw, T* db, bool accumulate_db, T* workspace) {
+  const WindowedShape& s = plan.shape;
+  const int64_t k = plan.col_cols(), out_c = plan.out_c, ppi = plan.pixels_per_image();
+  const int64_t in_image = s.in_h * s.in_w * s.in_c, tiles = plan.tiles();
+  const int64_t groups = plan.weight_groups(), w_size = out_c * k;
+  const bool pointwise = s.window.is_pointwise();
+  T* partials = workspace + plan.threads * plan.tile_elements();
+  if (db) bias_grad_rows(dy, s.out_pixels(), out_c, db, accumulate_db);
+
+#pragma omp parallel for schedule(dynamic) num_threads(plan.threads) if (plan.parallel_tiles)
+  for (int64_t g = 0; g < groups; ++g) {
+    T* buffer = workspace + omp_get_thread_num() * plan.tile_elements();
+    const int64_t first = g * tiles / groups, last = (g + 1) * tiles / groups;
+    for (int64_t t = first; t < last; ++t) {
+      const int64_t n0 = t * plan.tile_images;
+      const int64_t images = std::min(plan.tile_images, s.batch - n0);
+      const int64_t rows = images * ppi;
+      const WindowedShape tile = images_of(s, images);
+      const T* dy_tile = dy + n0 * ppi * out_c;
+      T* dx_tile = dx ? dx + n0 * in_image : nullptr;
+      if (dw) {
+        const T* col = x + n0 * in_image;
+        if (!pointwise) {
+          im2col(col, tile, buffer);
+          col = buffer;
+        }
+        gemm<T>(true, false, out_c, k, rows, 1, dy_tile, out_c, col, k, t > first ? T(1) : T(0),
+                partials + g * w_size, k);
+      }
+      if (dx && pointwise) {
+        gemm<T>(false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, dx_tile, k);
+      } else if (dx) {
+        // The col buffer is free again: it now holds dcol.
+        gemm<T>(false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, buffer, k);
+        col2im(buffer, tile, dx_tile);
+      }
+    }
+  }
+
+  if (dw) {
+#pragma omp parallel for schedule(static) if (groups * w_size >= kMinParallelWork)
+    for (int64_t i = 0; i < w_size; ++i) {
+      T sum = accumulate_dw ? dw[i] : T(0);
+      for (int64_t g = 0; g < groups; ++g) sum += partials[g * w_size + i];
+      dw[i] = sum;
+    }
+  }
+}
+
+#define RT_INSTANTIATE(T)                                                                         \
+  template void im2col<T>(const T*, const WindowedShape&, T*);                                    \
+  template void col2im<T>(const T*, const WindowedShape&, T*);                                    \
+  template void conv2d_forward<T>(const Conv2dPlan&, const T*, const T*, const T*, T*, T*);       \
+  template void conv2d_backward<T>(const Conv2dPlan&, const T*, const T*, const T*, T*, T*, bool, \
+                                   T*, bool, T*);
+RT_INSTANTIATE(float)
+RT_INSTANTIATE(double)
+#undef RT_INSTANTIATE
+
+}  // namespace cpu
+}  // namespace rethink::kernels

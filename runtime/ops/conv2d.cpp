@@ -1,0 +1,96 @@
+#include "runtime/ops/conv2d.h"
+
+#include "kernels/conv2d.h"
+#include "runtime/autograd.h"
+#include "runtime/ops/op_checks.h"
+#include "runtime/workspace.h"
+
+namespace rethink::ops {
+namespace {
+
+class Conv2dBackward final : public Node {
+ public:
+  Conv2dBackward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                 const kernels::WindowedShape& shape)
+      : Node({x, weight, bias}), shape_(shape) {}
+  std::string_view name() const override { return "conv2d"; }
+
+  std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>& into) override {
+    const Tensor& x = inputs()[0];
+    const Tensor& w = inputs()[1];
+    const Tensor& b = inputs()[2];
+    const bool want_dx = x.requires_grad();
+    const bool want_dw = w.requires_grad();
+    const bool want_db = b.defined() && b.requires_grad();
+    // dw and db go straight into the gradient buffers when there are some (as linear does).
+    const bool add_dw = want_dw && into[1].defined();
+    const bool add_db = want_db && into[2].defined();
+    Tensor dx, dw, db;
+    if (want_dx) dx = Tensor::empty(x.shape(), x.dtype(), x.device());
+    if (want_dw && !add_dw) dw = Tensor::empty(w.shape(), w.dtype(), w.device());
+    if (want_db && !add_db) db = Tensor::empty(b.shape(), b.dtype(), b.device());
+    dispatch_floating(x.dtype(), "conv2d backward", [&]<class T>() {
+      const auto plan = kernels::Conv2dPlan::make(shape_, w.size(0), sizeof(T));
+      const auto ptr = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
+      T* dw_out = add_dw ? into[1].data<T>() : ptr(dw);
+      T* db_out = add_db ? into[2].data<T>() : ptr(db);
+      T* workspace = cpu_workspace_as<T>(plan.backward_workspace_elements());
+      kernels::cpu::conv2d_backward(plan, x.data<T>(), w.data<T>(), dy.data<T>(), ptr(dx), dw_out,
+                                    add_dw, db_out, add_db, workspace);
+    });
+    return {dx, dw, db};
+  }
+
+ private:
+  kernels::WindowedShape shape_;
+};
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+              const Conv2dOptions& options) {
+  require_rank(x, 4, "conv2d", "input [N, H, W, Cin]");
+  require_rank(weight, 4, "conv2d", "weight [Cout, KH, KW, Cin]");
+  require_cpu(x, "conv2d");
+  check_same_device(x, weight, "conv2d");
+  RT_CHECK(x.dtype() == weight.dtype(), "conv2d: input {} and weight {} differ in dtype",
+           x.describe(), weight.describe());
+  const int64_t batch = x.size(0), in_h = x.size(1), in_w = x.size(2), in_c = x.size(3);
+  const int64_t out_c = weight.size(0), kernel_h = weight.size(1), kernel_w = weight.size(2);
+  RT_CHECK(weight.size(3) == in_c,
+           "conv2d: input {} has {} channels (NHWC, channels last) but weight {} expects {} "
+           "(OHWI: [Cout, KH, KW, Cin])",
+           x.shape().to_string(), in_c, weight.shape().to_string(), weight.size(3));
+  RT_CHECK(out_c > 0 && kernel_h > 0 && kernel_w > 0 && in_c > 0,
+           "conv2d: weight {} and input {} must have no empty dimension but the batch",
+           weight.shape().to_string(), x.shape().to_string());
+  RT_CHECK(in_h > 0 && in_w > 0, "conv2d: input {} has an empty image", x.shape().to_string());
+  RT_CHECK(options.stride >= 1, "conv2d: stride must be at least 1, got {}", options.stride);
+  if (bias.defined()) {
+    check_shape(bias, Shape{out_c}, "conv2d bias");
+    RT_CHECK(bias.dtype() == x.dtype(), "conv2d: bias {} and input {} differ in dtype",
+             bias.describe(), x.describe());
+    check_same_device(x, bias, "conv2d");
+  }
+  const auto window =
+      kernels::Window2d::make(kernel_h, kernel_w, options.stride, options.padding, in_h, in_w);
+  const auto shape = kernels::WindowedShape::make(batch, in_h, in_w, in_c, window);
+  RT_CHECK(shape.out_h > 0 && shape.out_w > 0,
+           "conv2d: a {}x{} kernel does not fit the {}x{} input {} with VALID padding: use SAME "
+           "padding or a smaller kernel",
+           kernel_h, kernel_w, in_h, in_w, x.shape().to_string());
+
+  Tensor y = Tensor::empty(Shape{batch, shape.out_h, shape.out_w, out_c}, x.dtype(), x.device());
+  dispatch_floating(x.dtype(), "conv2d", [&]<class T>() {
+    const auto plan = kernels::Conv2dPlan::make(shape, out_c, sizeof(T));
+    T* workspace = cpu_workspace_as<T>(plan.forward_workspace_elements());
+    kernels::cpu::conv2d_forward(plan, x.data<T>(), weight.data<T>(),
+                                 bias.defined() ? bias.data<T>() : nullptr, y.data<T>(), workspace);
+  });
+  if (needs_grad(x, weight, bias)) {
+    record(y, std::make_shared<Conv2dBackward>(x, weight, bias, shape));
+  }
+  return y;
+}
+
+}  // namespace rethink::ops
