@@ -2,6 +2,7 @@
 // one fused kernel updates every tensor and zeroing the gradients is one memset.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,10 +10,21 @@
 
 namespace rethink {
 
+// How a parameter's memory relates to PyTorch's layout of the same parameter, so that a weights
+// file can hold PyTorch's layout (and a PyTorch model load it unchanged) whatever ours is.
+enum class ExportLayout : uint8_t {
+  kPyTorch,  // already PyTorch's: Linear (out, in), biases, batch-norm vectors
+  // A conv filter held OHWI [out, kh, kw, in] (cuDNN's NHWC filters) where PyTorch's
+  // Conv2d.weight is OIHW [out, in, kh, kw]: export with permute(0, 3, 1, 2), import with the
+  // inverse permute(0, 2, 3, 1).
+  kOhwi,
+};
+
 struct NamedParameter {
   std::string name;  // PyTorch-style dotted name: "hidden.0.weight"
   Tensor tensor;
   bool decay = true;  // weight decay applies (conv and linear weights; never biases)
+  ExportLayout layout = ExportLayout::kPyTorch;
 };
 
 class ParameterSlab {

@@ -1,6 +1,5 @@
 #include "models/layers/linear.h"
 
-#include "models/init.h"
 #include "runtime/ops/linear.h"
 
 namespace rethink {
@@ -14,11 +13,17 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias)
   if (bias) bias_ = add_parameter("bias", Tensor::zeros(Shape{out_features}), /*decay=*/false);
 }
 
-Tensor Linear::forward(const Tensor& x) { return ops::linear(x, weight_, bias_); }
+Tensor Linear::forward(const Tensor& x) {
+  return run_layer(x, [&] { return ops::linear(x, weight_, bias_); });
+}
+
+int64_t Linear::macs(const Shape& input, const Shape& output) const {
+  (void)output;
+  return input.rank() == 0 ? 0 : input[0] * in_features_ * out_features_;
+}
 
 void Linear::init_parameters(Initializer& init) {
-  glorot_uniform(weight_, in_features_, out_features_, init.next_stream());
-  if (bias_.defined()) bias_.zero_();
+  init_.apply(weight_, bias_, in_features_, out_features_, init.next_stream());
 }
 
 }  // namespace rethink

@@ -1,6 +1,8 @@
-// Fully connected layer: y = x W^T + b, W stored (out, in). Glorot-uniform weights, zero bias.
+// Fully connected layer: y = x W^T + b, W stored (out, in) as PyTorch stores it. Glorot-uniform
+// weights and zero bias unless set_init says otherwise.
 #pragma once
 
+#include "models/init.h"
 #include "models/module.h"
 
 namespace rethink {
@@ -9,7 +11,17 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x) override;
+  std::string_view type_name() const override { return "Linear"; }
+  int64_t macs(const Shape& input, const Shape& output) const override;
 
+  // Takes effect at the next Module::initialize.
+  Linear& set_init(const WeightInit& init) {
+    init_ = init;
+    return *this;
+  }
+
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
   const Tensor& weight() const { return weight_; }
   const Tensor& bias() const { return bias_; }
 
@@ -19,6 +31,7 @@ class Linear : public Module {
  private:
   int64_t in_features_;
   int64_t out_features_;
+  WeightInit init_;
   Tensor weight_;
   Tensor bias_;
 };

@@ -7,7 +7,10 @@ namespace rethink {
 
 class ReLU : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return ops::relu(x); }
+  Tensor forward(const Tensor& x) override {
+    return run_layer(x, [&] { return ops::relu(x); });
+  }
+  std::string_view type_name() const override { return "ReLU"; }
 };
 
 }  // namespace rethink

@@ -1,0 +1,41 @@
+// Shared helpers for the layer tests: float32 data (the layers' dtype) and double views.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/tensor.h"
+#include "tests/support/data.h"
+
+namespace rethink::test {
+
+// Uniform in [low, high), float32, from the test data stream `seed`.
+inline Tensor float_tensor(const Shape& shape, uint64_t seed, double low = -1, double high = 1) {
+  return Tensor::from_vector(shape, uniform_values<float>(shape.numel(), seed, low, high));
+}
+
+inline std::vector<double> as_doubles(const Tensor& t) {
+  if (t.dtype() == DType::kFloat64) return t.to_vector<double>();
+  const std::vector<float> v = t.to_vector<float>();
+  return std::vector<double>(v.begin(), v.end());
+}
+
+// Per-element |a - b| <= atol + rtol * |b|, naming the first element that is not.
+inline ::testing::AssertionResult all_close(const std::vector<double>& a,
+                                            const std::vector<double>& b, double atol = 1e-5,
+                                            double rtol = 1e-5) {
+  if (a.size() != b.size()) {
+    return ::testing::AssertionFailure() << "sizes " << a.size() << " and " << b.size();
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!(std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]))) {
+      return ::testing::AssertionFailure() << "element " << i << ": " << a[i] << " vs " << b[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace rethink::test
