@@ -5,6 +5,9 @@ find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)
+# The image-folder reader decodes with libjpeg-turbo (libjpeg62-turbo-dev) and libpng (libpng-dev).
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
 
 # The OpenMP build of OpenBLAS, by explicit path: the generic libopenblas.so alternative may be
 # the pthread build, and find_package(BLAS) may pick Netlib's slow reference BLAS instead.

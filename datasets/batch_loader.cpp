@@ -1,56 +1,146 @@
 #include "datasets/batch_loader.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
 #include <numeric>
 
-#include "kernels/gather_rows.h"
+#include "kernels/batch_transform.h"
+#include "kernels/check.h"
 #include "runtime/random.h"
 
 namespace rethink {
 
-BatchLoader::BatchLoader(const Split& split, int64_t batch_size)
-    : split_(&split), batch_size_(batch_size) {
+kernels::TransformShape transform_shape(const Split& split, int64_t crop) {
+  const Tensor& images = split.images;
+  if (!images.defined() || images.rank() != 4) {
+    throw UserError(fmt::format("the data set's images must be [N, H, W, C], not {}",
+                                images.defined() ? images.describe() : "missing"));
+  }
+  if (images.dtype() != DType::kUInt8 && images.dtype() != DType::kFloat32) {
+    throw UserError(fmt::format("the data set's images must be uint8 or float32, not {}",
+                                dtype_name(images.dtype())));
+  }
+  const int64_t h = images.size(1), w = images.size(2), c = images.size(3);
+  if (c < 1 || c > kernels::kMaxTransformChannels) {
+    throw UserError(fmt::format("images with {} channels: the loader takes 1 to {}", c,
+                                kernels::kMaxTransformChannels));
+  }
+  if (h > INT32_MAX / 4 || w > INT32_MAX / 4 || h * w * c > INT32_MAX) {
+    throw UserError(fmt::format("images of {}x{}x{} are too large for the loader", h, w, c));
+  }
+  RT_CHECK(crop > 0, "crop size {} must be positive", crop);
+  kernels::TransformShape s;
+  s.in_h = static_cast<int32_t>(h);
+  s.in_w = static_cast<int32_t>(w);
+  s.channels = static_cast<int32_t>(c);
+  s.out_h = static_cast<int32_t>(std::min(h, crop));
+  s.out_w = static_cast<int32_t>(std::min(w, crop));
+  return s;
+}
+
+BatchLoader::BatchLoader(const Split& split, int64_t batch_size, const LoaderOptions& options)
+    : batch_size_(batch_size), options_(options), shape_(transform_shape(split, options.crop)) {
   RT_CHECK(batch_size > 0, "batch size {} must be positive", batch_size);
-  Shape shape = split.images.shape();
-  std::vector<int64_t> dims = shape.dims();
-  dims[0] = batch_size;
-  images_ = Tensor::empty(Shape(dims), split.images.dtype(), split.images.device());
-  labels_ = Tensor::empty(Shape{batch_size}, DType::kInt32, split.labels.device());
+  RT_CHECK(split.labels.defined() && split.labels.dtype() == DType::kInt32 &&
+               split.labels.rank() == 1 && split.labels.size(0) == split.images.size(0),
+           "the split's labels must be int32 [{}], not {}", split.images.size(0),
+           split.labels.defined() ? split.labels.describe() : "missing");
+  const Device device = options.device;
+  // Already there: used in place, so a data set uploaded once serves every loader.
+  split_.images = split.images.to(device);
+  split_.labels = split.labels.to(device);
+  images_ = Tensor::empty(Shape{batch_size, shape_.out_h, shape_.out_w, shape_.channels},
+                          DType::kFloat32, device);
+  labels_ = Tensor::empty(Shape{batch_size}, DType::kInt32, device);
+  draws_ = Tensor::empty(Shape{batch_size * static_cast<int64_t>(sizeof(kernels::ImageDraw))},
+                         DType::kUInt8, device);
+  stats_ = Tensor::empty(Shape{kernels::batch_transform_stats_size(batch_size, shape_)},
+                         DType::kFloat64, device);
+}
+
+void BatchLoader::begin(std::vector<int32_t> order, int64_t epoch) {
+  for (int32_t i : order) {
+    RT_CHECK(i >= 0 && i < split_.size(), "batch order index {} outside a split of {}", i,
+             split_.size());
+  }
+  order_ = std::move(order);
+  if (options_.device.is_cuda()) {
+    order_device_ =
+        Tensor::from_vector(Shape{static_cast<int64_t>(order_.size())}, order_, options_.device);
+  }
+  epoch_ = epoch;
+  position_ = 0;
+  last_rows_ = 0;
+}
+
+void BatchLoader::start_epoch(int64_t epoch) {
+  RT_CHECK(epoch >= 0 && epoch <= UINT32_MAX, "epoch {} out of range", epoch);
+  begin(epoch_order(split_.size(), options_.seed, epoch), epoch);
 }
 
 void BatchLoader::start(std::vector<int32_t> order) {
   if (order.empty()) {
-    order.resize(static_cast<size_t>(split_->size()));
+    order.resize(static_cast<size_t>(split_.size()));
     std::iota(order.begin(), order.end(), 0);
   }
-  for (int32_t i : order) {
-    RT_CHECK(i >= 0 && i < split_->size(), "batch order index {} outside a split of {}", i,
-             split_->size());
-  }
-  order_ = std::move(order);
-  position_ = 0;
+  begin(std::move(order), 0);
 }
 
 bool BatchLoader::next(Batch& batch) {
   const int64_t total = static_cast<int64_t>(order_.size());
   if (position_ >= total) return false;
   const int64_t rows = std::min(batch_size_, total - position_);
-  const int32_t* index = order_.data() + position_;
-  const int64_t row_size = split_->images.numel() / std::max<int64_t>(split_->size(), 1);
-
-  std::vector<int64_t> dims = images_.shape().dims();
-  dims[0] = rows;
-  batch.images = images_.flat_view(0, Shape(dims));
+  batch.images = images_.flat_view(0, Shape{rows, shape_.out_h, shape_.out_w, shape_.channels});
   batch.labels = labels_.flat_view(0, Shape{rows});
-  kernels::cpu::gather_rows(split_->images.data<float>(), index, rows, row_size,
-                            batch.images.data<float>());
-  kernels::cpu::gather_rows(split_->labels.data<int32_t>(), index, rows, 1,
-                            batch.labels.data<int32_t>());
+
+  const bool on_gpu = options_.device.is_cuda();
+  const int32_t* index = (on_gpu ? order_device_.data<int32_t>() : order_.data()) + position_;
+  const auto run = [&]<class T>() {
+    kernels::BatchTransform<T> t{split_.images.data<T>(),
+                                 split_.labels.data<int32_t>(),
+                                 index,
+                                 rows,
+                                 shape_,
+                                 options_.augment,
+                                 options_.whiten,
+                                 augment_stream(options_.seed, epoch_),
+                                 batch.images.data<float>(),
+                                 batch.labels.data<int32_t>(),
+                                 reinterpret_cast<kernels::ImageDraw*>(draws_.raw_data()),
+                                 stats_.data<double>()};
+    if (!on_gpu) {
+      kernels::cpu::batch_transform(t);
+      return;
+    }
+#if RETHINK_WITH_CUDA
+    kernels::cuda::batch_transform(t, nullptr);
+#else
+    RT_FAIL("this build of rethink was built without CUDA: use --device cpu");
+#endif
+  };
+  if (split_.images.dtype() == DType::kUInt8) {
+    run.template operator()<uint8_t>();
+  } else {
+    run.template operator()<float>();
+  }
   position_ += rows;
+  last_rows_ = rows;
   return true;
 }
 
+std::vector<AugmentDraw> BatchLoader::last_draws() const {
+  const Tensor bytes =
+      draws_.flat_view(0, Shape{last_rows_ * static_cast<int64_t>(sizeof(kernels::ImageDraw))});
+  const std::vector<uint8_t> host = bytes.to_vector<uint8_t>();
+  std::vector<AugmentDraw> draws(static_cast<size_t>(last_rows_));
+  std::memcpy(draws.data(), host.data(), host.size());
+  return draws;
+}
+
 int64_t BatchLoader::batches_per_pass() const {
-  const int64_t total = order_.empty() ? split_->size() : static_cast<int64_t>(order_.size());
+  const int64_t total = order_.empty() ? split_.size() : static_cast<int64_t>(order_.size());
   return (total + batch_size_ - 1) / batch_size_;
 }
 

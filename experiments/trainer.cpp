@@ -36,14 +36,15 @@ TrainResult train(Module& model, ParameterSlab& slab, const Dataset& data,
                   const std::function<void(const EpochRecord&)>& on_epoch) {
   RT_CHECK(data.train.size() > 0, "the training split is empty");
   Sgd sgd(slab, settings.sgd);
-  BatchLoader loader(data.train, settings.batch_size);
+  BatchLoader loader(data.train, settings.batch_size,
+                     {.augment = settings.augment, .seed = settings.seed});
   TrainResult result;
   const Clock::time_point start = Clock::now();
   double step_seconds = 0;  // time in training steps, for images/s
 
   for (int64_t epoch = 1; epoch <= settings.epochs; ++epoch) {
     model.set_training(true);
-    loader.start(epoch_order(data.train.size(), settings.seed, epoch - 1));
+    loader.start_epoch(epoch - 1);
     double loss_sum = 0, lr = 0;
     int64_t correct = 0, seen = 0;
     const Clock::time_point epoch_start = Clock::now();

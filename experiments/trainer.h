@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "datasets/augment.h"
 #include "datasets/dataset.h"
 #include "experiments/evaluate.h"
 #include "models/module.h"
@@ -24,6 +25,7 @@ struct TrainSettings {
   bool until_fit = false;      // stop once the full training set is fit
   double fit_threshold = 1.0;  // ... to this accuracy (eval mode, whole training split)
   int64_t eval_batch_size = 1000;
+  AugmentOptions augment;  // training batches only; evaluation takes the center crop
 };
 
 struct EpochRecord {

@@ -8,7 +8,14 @@
 namespace rethink {
 namespace {
 
-// A split whose image i holds the value i everywhere, so a batch shows which images it got.
+LoaderOptions unwhitened() {
+  LoaderOptions o;
+  o.whiten = false;
+  return o;
+}
+
+// A split whose image i holds the value i everywhere, so a batch shows which images it got
+// (unwhitened: whitening would make every such image zero).
 Split numbered_split(int64_t n) {
   std::vector<float> pixels;
   std::vector<int32_t> labels;
@@ -21,7 +28,7 @@ Split numbered_split(int64_t n) {
 
 TEST(BatchLoaderTest, AnEpochVisitsEveryImageOnceInTheGivenOrderWithAPartialLastBatch) {
   const Split split = numbered_split(10);
-  BatchLoader loader(split, 4);
+  BatchLoader loader(split, 4, unwhitened());
   const std::vector<int32_t> order = epoch_order(10, /*seed=*/5, /*epoch=*/0);
   loader.start(order);
   std::vector<int32_t> seen;
@@ -54,7 +61,7 @@ TEST(BatchLoaderTest, EpochOrdersArePermutationsThatChangeEachEpochAndRepeatForT
 
 TEST(BatchLoaderTest, WithoutAnOrderItWalksTheStoredOrder) {
   const Split split = numbered_split(5);
-  BatchLoader loader(split, 2);
+  BatchLoader loader(split, 2, unwhitened());
   loader.start();
   EXPECT_EQ(loader.batches_per_pass(), 3);
   Batch batch;

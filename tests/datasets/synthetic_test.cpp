@@ -40,9 +40,9 @@ TEST(SyntheticTest, SameSeedSameDataOtherSeedOtherData) {
 }
 
 TEST(SyntheticTest, MalformedSpecsAreUserErrorsNamingTheSpec) {
-  for (const char* spec : {"synthetic:5", "synthetic:5,3,28,28", "synthetic:a,b,c,d,e",
-                           "synthetic:5,3,28,28,1", "synthetic:0,3,28,28,10",
-                           "synthetic:5,3,28,28,10,", "synthetic:", "mnist", "cifar10"}) {
+  for (const char* spec :
+       {"synthetic:5", "synthetic:5,3,28,28", "synthetic:a,b,c,d,e", "synthetic:5,3,28,28,1",
+        "synthetic:0,3,28,28,10", "synthetic:5,3,28,28,10,", "synthetic:", "mnist", "cifar10"}) {
     try {
       load_dataset(spec, 0);
       ADD_FAILURE() << spec << " was accepted";
