@@ -41,13 +41,16 @@ kernels::TransformShape transform_shape(const Split& split, int64_t crop) {
 }
 
 BatchLoader::BatchLoader(const Split& split, int64_t batch_size, const LoaderOptions& options)
-    : batch_size_(batch_size), options_(options), shape_(transform_shape(split, options.crop)) {
+    : batch_size_(batch_size),
+      options_(options),
+      shape_(transform_shape(split, options.crop)),
+      device_(options.device.value_or(split.images.device())) {
   RT_CHECK(batch_size > 0, "batch size {} must be positive", batch_size);
   RT_CHECK(split.labels.defined() && split.labels.dtype() == DType::kInt32 &&
                split.labels.rank() == 1 && split.labels.size(0) == split.images.size(0),
            "the split's labels must be int32 [{}], not {}", split.images.size(0),
            split.labels.defined() ? split.labels.describe() : "missing");
-  const Device device = options.device;
+  const Device device = device_;
   // Already there: used in place, so a data set uploaded once serves every loader.
   split_.images = split.images.to(device);
   split_.labels = split.labels.to(device);
@@ -66,9 +69,13 @@ void BatchLoader::begin(std::vector<int32_t> order, int64_t epoch) {
              split_.size());
   }
   order_ = std::move(order);
-  if (options_.device.is_cuda()) {
-    order_device_ =
-        Tensor::from_vector(Shape{static_cast<int64_t>(order_.size())}, order_, options_.device);
+  if (device_.is_cuda() && !order_.empty()) {
+    const auto n = static_cast<int64_t>(order_.size());
+    if (!order_device_.defined() || order_device_.numel() < n) {
+      order_device_ = Tensor::empty(Shape{n}, DType::kInt32, device_);
+    }
+    copy_bytes(device_, order_device_.raw_data(), Device::cpu(), order_.data(),
+               order_.size() * sizeof(int32_t));
   }
   epoch_ = epoch;
   position_ = 0;
@@ -95,7 +102,7 @@ bool BatchLoader::next(Batch& batch) {
   batch.images = images_.flat_view(0, Shape{rows, shape_.out_h, shape_.out_w, shape_.channels});
   batch.labels = labels_.flat_view(0, Shape{rows});
 
-  const bool on_gpu = options_.device.is_cuda();
+  const bool on_gpu = device_.is_cuda();
   const int32_t* index = (on_gpu ? order_device_.data<int32_t>() : order_.data()) + position_;
   const auto run = [&]<class T>() {
     kernels::BatchTransform<T> t{split_.images.data<T>(),
@@ -115,6 +122,8 @@ bool BatchLoader::next(Batch& batch) {
       return;
     }
 #if RETHINK_WITH_CUDA
+    // The legacy default stream: it orders with every other blocking stream of the device, so
+    // the batch is complete before the model's first kernel reads it.
     kernels::cuda::batch_transform(t, nullptr);
 #else
     RT_FAIL("this build of rethink was built without CUDA: use --device cpu");
@@ -128,6 +137,15 @@ bool BatchLoader::next(Batch& batch) {
   position_ += rows;
   last_rows_ = rows;
   return true;
+}
+
+void BatchLoader::skip(int64_t batches) {
+  RT_CHECK(batches >= 0, "cannot skip {} batches", batches);
+  const auto total = static_cast<int64_t>(order_.size());
+  position_ = batches >= (total - position_ + batch_size_ - 1) / batch_size_
+                  ? total
+                  : position_ + batches * batch_size_;
+  last_rows_ = 0;
 }
 
 std::vector<AugmentDraw> BatchLoader::last_draws() const {

@@ -1,11 +1,13 @@
 // Walks a split batch by batch. The split lives on the loader's device (uploaded once, as
-// stored: uint8, or float32 for generated data); each step one gather-transform kernel
-// (kernels/batch_transform.h) writes the float32 batch by the pass's order: center or random
-// crop, flip, rotation, brightness and contrast, per-image whitening. Batch buffers are
-// allocated once and reused for every step.
+// stored: uint8, or float32 for generated data; see datasets/device_dataset.h); each step one
+// gather-transform kernel (kernels/batch_transform.h) writes the float32 batch by the pass's
+// order: center or random crop, flip, rotation, brightness and contrast, per-image whitening.
+// Batch buffers are allocated once and reused for every step; on a GPU the pass's order is
+// copied there once per pass, so a step moves nothing from the host.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "datasets/augment.h"
@@ -23,11 +25,13 @@ struct Batch {
 };
 
 struct LoaderOptions {
-  AugmentOptions augment;  // none: the evaluation transform (center crop, whitening)
+  AugmentOptions augment{};  // none: the evaluation transform (center crop, whitening)
   bool whiten = true;      // per-image standardization, as the paper's preprocessing
   int64_t crop = kCropSize;
   uint64_t seed = 0;  // keys the epoch orders and the augmentation draws
-  Device device = Device::cpu();
+  // Where the batches are made. Empty: where the split's images are, so that a data set moved
+  // to the GPU once (move_dataset_to) serves every loader in place, with no copy.
+  std::optional<Device> device = std::nullopt;
 };
 
 // The stored and batch image sizes: the center crop to `crop` x `crop` (identity for images
@@ -48,6 +52,9 @@ class BatchLoader {
   // The next batch of the pass (views of the loader's buffers, valid until the next call),
   // or false when the pass is over.
   bool next(Batch& batch);
+  // Passes over the next `batches` batches without making them: a run resumed inside an epoch
+  // continues with the very batch the uninterrupted run would have made next.
+  void skip(int64_t batches);
 
   int64_t batches_per_pass() const;
   const kernels::TransformShape& shape() const { return shape_; }
@@ -62,7 +69,8 @@ class BatchLoader {
   LoaderOptions options_;
   kernels::TransformShape shape_;
   std::vector<int32_t> order_;
-  Tensor order_device_;  // order_ on the device (CUDA only)
+  Device device_;
+  Tensor order_device_;  // order_ on the device (CUDA only), reused from pass to pass
   int64_t epoch_ = 0;
   int64_t position_ = 0;
   int64_t last_rows_ = 0;

@@ -39,7 +39,11 @@ SyntheticShape parse_synthetic_shape(const std::string& args) {
     throw UserError(fmt::format("--data 'synthetic:{}': sizes must be positive and K at least 2",
                                 args));
   }
-  if (s.count > INT32_MAX || s.count * s.channels * s.height * s.width > (int64_t{1} << 33)) {
+  // Divisions, not products: a product of large sizes could wrap around to a small one.
+  constexpr int64_t kMaxElements = int64_t{1} << 33;
+  if (s.count > INT32_MAX || s.channels > kMaxElements / s.count ||
+      s.height > kMaxElements / (s.count * s.channels) ||
+      s.width > kMaxElements / (s.count * s.channels * s.height)) {
     throw UserError(fmt::format("--data 'synthetic:{}' is too large to hold in memory", args));
   }
   return s;

@@ -42,4 +42,25 @@ const GpuQuery& query_gpus() {
   return query;
 }
 
+std::optional<GpuMemory> gpu_memory(int index) {
+#if RETHINK_WITH_CUDA
+  int current = 0;
+  GpuMemory m;
+  if (cudaGetDevice(&current) != cudaSuccess || cudaSetDevice(index) != cudaSuccess) {
+    cudaGetLastError();  // leave no error pending for later calls
+    return std::nullopt;
+  }
+  const bool ok = cudaMemGetInfo(&m.free_bytes, &m.total_bytes) == cudaSuccess;
+  cudaSetDevice(current);  // the caller's current device, as it was
+  if (!ok) {
+    cudaGetLastError();
+    return std::nullopt;
+  }
+  return m;
+#else
+  (void)index;
+  return std::nullopt;
+#endif
+}
+
 }  // namespace rethink

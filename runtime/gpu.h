@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,13 @@ struct GpuQuery {
 
 // Any error from the device query means "no usable GPU": never an exception.
 const GpuQuery& query_gpus();
+
+// Free and total memory of CUDA device `index` at this moment (cudaMemGetInfo), for checks
+// that refuse work which cannot fit; nullopt without CUDA or when the query fails.
+struct GpuMemory {
+  size_t free_bytes = 0;
+  size_t total_bytes = 0;
+};
+std::optional<GpuMemory> gpu_memory(int index);
 
 }  // namespace rethink

@@ -1,8 +1,10 @@
 #include "datasets/readers/file_bytes.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,25 +30,32 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
   if (!file) {
     throw UserError(fmt::format("{}: cannot open it ({})", path.string(), std::strerror(errno)));
   }
-  std::vector<uint8_t> bytes;
-  // Read in chunks rather than trusting the size stat reports: a file may be a pipe, or shrink.
-  constexpr size_t kChunk = size_t{1} << 22;
+  // The size stat reports is only a hint (a file may be a pipe, or change while it is read):
+  // read until end of file, growing the buffer geometrically. One byte more than the hint lets
+  // the first read see the end, so a small file costs one allocation and one read.
+  struct stat st {};
+  size_t hint = 0;
+  if (::fstat(::fileno(file.get()), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    hint = static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(st.st_size),
+                                                  kMaxFileBytes));
+  }
+  std::vector<uint8_t> bytes(hint > 0 ? hint + 1 : size_t{1} << 16);
   size_t used = 0;
   while (true) {
-    if (used + kChunk > kMaxFileBytes) {
+    const size_t want = bytes.size() - used;
+    const size_t got = std::fread(bytes.data() + used, 1, want, file.get());
+    used += got;
+    if (used > kMaxFileBytes) {
       throw UserError(fmt::format("{}: larger than {} bytes, more than any data set rethink reads",
                                   path.string(), kMaxFileBytes));
     }
-    bytes.resize(used + kChunk);
-    const size_t got = std::fread(bytes.data() + used, 1, kChunk, file.get());
-    used += got;
-    if (got < kChunk) break;
+    if (got < want) break;
+    bytes.resize(std::min<size_t>(bytes.size() * 2, kMaxFileBytes + 1));
   }
   if (std::ferror(file.get())) {
     throw UserError(fmt::format("{}: read error ({})", path.string(), std::strerror(errno)));
   }
-  bytes.resize(used);
-  bytes.shrink_to_fit();
+  bytes.resize(used);  // no shrink_to_fit: that would copy a whole data file for one byte
   return bytes;
 }
 

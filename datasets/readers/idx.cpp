@@ -111,14 +111,15 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& name) {
   for (size_t d = 0; d < rank; ++d) {
     const uint32_t n = big_endian32(bytes.data() + 4 + 4 * d);
     a.dims.push_back(n);
-    // Each factor is below 2^32 and the product is checked before it can overflow.
-    elements *= n;
-    if (elements > kMaxFileBytes) {
+    // Checked before multiplying, so that no product of forged dimensions can wrap around to
+    // a small number that matches the file's size.
+    if (n != 0 && elements > kMaxFileBytes / n) {
       throw UserError(
           fmt::format("{}: IDX header claims dimensions {}, more data than any file "
                       "rethink reads: the file is corrupt",
                       name, dims_text(a.dims)));
     }
+    elements *= n;
   }
   const uint64_t have = bytes.size() - header;
   if (have < elements) {

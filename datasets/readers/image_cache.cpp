@@ -79,8 +79,10 @@ void write_split(Writer& w, const RawSplit& s) {
 bool read_split(Reader& r, RawSplit& s, uint64_t count, const RawImages& shape, int64_t classes) {
   s.images = shape;
   s.images.count = static_cast<int64_t>(count);
-  const uint64_t pixels = count * static_cast<uint64_t>(shape.image_bytes());
-  if (count * sizeof(int32_t) + pixels > r.left()) return false;
+  // Divisions, not products: forged counts must not wrap around to a size that fits.
+  const auto image_bytes = static_cast<uint64_t>(shape.image_bytes());
+  if (count > r.left() / (sizeof(int32_t) + image_bytes)) return false;
+  const uint64_t pixels = count * image_bytes;
   s.labels.resize(count);
   s.images.pixels.resize(pixels);
   if (!r.bytes(s.labels.data(), count * sizeof(int32_t)) ||

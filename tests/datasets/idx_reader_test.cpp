@@ -108,6 +108,15 @@ TEST(IdxReaderTest, AFixedClassCountRejectsLargerTrainingLabels) {
       {"train-labels-idx1-ubyte", "label 11 of item 1", "outside 0..9"}));
 }
 
+TEST(IdxReaderTest, DimensionsWhoseProductWrapsAroundAreRefused) {
+  // 4 * 2^31 * 2 * 2^30 = 2^64: in 64-bit arithmetic it wraps to 0, the bytes that follow.
+  const std::vector<uint8_t> forged = idx_bytes({4, 1u << 31, 2, 1u << 30}, {});
+  EXPECT_TRUE(test::throws_with<UserError>([&] { readers::parse_idx(forged, "forged.idx"); },
+                                           {"forged.idx", "more data than any file"}));
+  // A zero dimension is an empty array, not an error of the parser.
+  EXPECT_TRUE(readers::parse_idx(idx_bytes({0, 1u << 31, 1u << 31}, {}), "empty.idx").data.empty());
+}
+
 TEST(IdxReaderTest, AMissingFolderIsAUserErrorNamingIt) {
   EXPECT_TRUE(test::throws_with<UserError>([] { load_dataset("idx:/no/such/rethink/dir", 0); },
                                            {"/no/such/rethink/dir", "no such folder"}));

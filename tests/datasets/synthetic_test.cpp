@@ -42,7 +42,9 @@ TEST(SyntheticTest, SameSeedSameDataOtherSeedOtherData) {
 TEST(SyntheticTest, MalformedSpecsAreUserErrorsNamingTheSpec) {
   for (const char* spec :
        {"synthetic:5", "synthetic:5,3,28,28", "synthetic:a,b,c,d,e", "synthetic:5,3,28,28,1",
-        "synthetic:0,3,28,28,10", "synthetic:5,3,28,28,10,", "synthetic:", "mnist", "cifar10"}) {
+        "synthetic:0,3,28,28,10", "synthetic:5,3,28,28,10,", "synthetic:", "mnist", "cifar10",
+        // Too large, including sizes whose product wraps around int64 to a small number.
+        "synthetic:2147483647,1,1,8,2", "synthetic:1024,4294967296,4294967296,4294967296,10"}) {
     try {
       load_dataset(spec, 0);
       ADD_FAILURE() << spec << " was accepted";
