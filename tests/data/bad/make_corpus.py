@@ -124,6 +124,17 @@ def main():
     corrupt[12:16] = b"\xff\xff\xff\xff"
     idx_case("idx-corrupt-gzip", "train-images-idx3-ubyte.gz", "corrupt gzip data",
              replace={"train-images-idx3-ubyte.gz": bytes(corrupt)})
+    idx_case("idx-garbage-after-gzip", "train-labels-idx1-ubyte.gz", "garbage follow",
+             replace={"train-labels-idx1-ubyte.gz":
+                      gzip.compress(idx([3], [0, 1, 2]), mtime=0) + b"not gzip"})
+    # 4 * 2^31 * 2 * 2^30 = 2^64: a product that wraps around to 0, the bytes that follow.
+    idx_case("idx-overflowing-dims", "train-images-idx3-ubyte", "more data than any file",
+             replace={"train-images-idx3-ubyte": idx([4, 1 << 31, 2, 1 << 30], [])})
+    idx_case("idx-no-images", "train-images-idx3-ubyte", "holds no images",
+             replace={"train-images-idx3-ubyte": idx([0, 4, 4], []),
+                      "train-labels-idx1-ubyte": idx([0], [])})
+    idx_case("idx-zero-width", "t10k-images-idx3-ubyte", "are empty",
+             replace={"t10k-images-idx3-ubyte": idx([2, 4, 0], [])})
 
     cifar_case("cifar10-truncated-record", "data_batch_3.bin", "not a whole number",
                replace={"data_batch_3.bin": cifar_record(2, 3) + cifar_record(1, 4)[:1000]})
@@ -150,6 +161,8 @@ def main():
     folder_case("imagefolder-unknown-test-class", "zebra", "has no folder under train",
                 replace={"test/zebra/0.png": png(4, 4)})
     folder_case("imagefolder-one-class", "train", "at least two", drop=("train/b/", "test/b/"))
+    folder_case("imagefolder-empty-image", "1.png", "the image file is empty",
+                replace={"train/b/1.png": b""})
 
     with open(os.path.join(HERE, "cases.json"), "w") as f:
         json.dump(CASES, f, indent=2, sort_keys=True)
