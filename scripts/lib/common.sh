@@ -10,6 +10,7 @@ RETHINK_PACKAGES=(
   librandom123-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev libjpeg62-turbo-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   dataset-fashion-mnist
 )
 
