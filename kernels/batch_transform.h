@@ -11,14 +11,16 @@
 // geometric image: the apply phase is a single multiply-add per element.
 //
 // The CPU runs all five phases image by image (cache-resident, no index division); the GPU
-// launches them one after another. Both run the same member functions, and the statistics are
-// summed in double in a fixed order, so the two agree bitwise on every integer (draws, offsets,
-// flips, labels) and within float rounding on pixels.
+// launches them one after another. Both compute the same statistics (exact integer sums of the
+// bytes, or double sums in a fixed order) with the same member functions, so the two agree
+// bitwise on every integer (draws, offsets, flips, labels) and within float rounding on pixels;
+// on the CPU, image() and the phases run one index at a time agree bit for bit.
 #pragma once
 
 #include <math.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/hd.h"
 #include "kernels/philox.h"
@@ -112,10 +114,15 @@ RT_HD ImageDraw draw_image(const AugmentSpec& a, const TransformShape& s,
   return d;
 }
 
+// A stored value on the [0, 1] scale. Bytes are multiplied by the float nearest 1/255 (within
+// an ulp of v / 255, and the same on both devices): a multiply vectorizes cheaply, where the
+// division took a third of the CPU's time for a batch.
+inline constexpr float kByteScale = 1.0f / 255.0f;
+
 template <class T>
 RT_HD float scaled(T v) {
   if constexpr (sizeof(T) == 1) {
-    return static_cast<float>(v) / 255.0f;
+    return static_cast<float>(v) * kByteScale;
   } else {
     return static_cast<float>(v);
   }
@@ -142,14 +149,14 @@ struct BatchTransform {
     out_labels[b] = labels[index[b]];
   }
 
-  // Value at (wy, wx) of the flipped window: zero outside it and outside the stored image.
-  RT_HD float window_at(const ImageDraw& d, const T* image, int32_t wy, int32_t wx,
-                        int32_t c) const {
-    if (wy < 0 || wy >= shape.out_h || wx < 0 || wx >= shape.out_w) return 0.0f;
+  // The stored pixel at (wy, wx) of the flipped window; null outside the window and outside
+  // the stored image (zero padding).
+  RT_HD const T* tap(const ImageDraw& d, const T* image, int32_t wy, int32_t wx) const {
+    if (wy < 0 || wy >= shape.out_h || wx < 0 || wx >= shape.out_w) return nullptr;
     const int32_t sy = d.oy + wy;
     const int32_t sx = d.ox + (d.flip ? shape.out_w - 1 - wx : wx);
-    if (sy < 0 || sy >= shape.in_h || sx < 0 || sx >= shape.in_w) return 0.0f;
-    return scaled(image[(static_cast<int64_t>(sy) * shape.in_w + sx) * shape.channels + c]);
+    if (sy < 0 || sy >= shape.in_h || sx < 0 || sx >= shape.in_w) return nullptr;
+    return image + (static_cast<int64_t>(sy) * shape.in_w + sx) * shape.channels;
   }
 
   // Phase 2: the unwhitened value of every channel of output pixel (y, x).
@@ -158,7 +165,8 @@ struct BatchTransform {
     float* o =
         out + b * shape.out_size() + (static_cast<int64_t>(y) * shape.out_w + x) * shape.channels;
     if (!augment.rotate) {
-      for (int32_t c = 0; c < shape.channels; ++c) o[c] = window_at(d, image, y, x, c);
+      const T* p = tap(d, image, y, x);
+      for (int32_t c = 0; c < shape.channels; ++c) o[c] = p != nullptr ? scaled(p[c]) : 0.0f;
       return;
     }
     // Inverse rotation about the window's center, then bilinear between the four neighbours.
@@ -170,19 +178,60 @@ struct BatchTransform {
     const float fy = floorf(v), fx = floorf(u);
     const float ty = v - fy, tx = u - fx;
     const int32_t y0 = static_cast<int32_t>(fy), x0 = static_cast<int32_t>(fx);
+    const T* p00 = tap(d, image, y0, x0);
+    const T* p01 = tap(d, image, y0, x0 + 1);
+    const T* p10 = tap(d, image, y0 + 1, x0);
+    const T* p11 = tap(d, image, y0 + 1, x0 + 1);
+    const auto at = [](const T* p, int32_t c) { return p != nullptr ? scaled(p[c]) : 0.0f; };
     for (int32_t c = 0; c < shape.channels; ++c) {
-      const float top =
-          (1.0f - tx) * window_at(d, image, y0, x0, c) + tx * window_at(d, image, y0, x0 + 1, c);
-      const float bottom = (1.0f - tx) * window_at(d, image, y0 + 1, x0, c) +
-                           tx * window_at(d, image, y0 + 1, x0 + 1, c);
+      const float top = (1.0f - tx) * at(p00, c) + tx * at(p01, c);
+      const float bottom = (1.0f - tx) * at(p10, c) + tx * at(p11, c);
       o[c] = (1.0f - ty) * top + ty * bottom;
     }
   }
 
-  // Phase 3: sums over output row y, per channel, in double. Four partial sums (x mod 4, in a
-  // fixed order, so every device sums alike) break the chain of dependent additions that
-  // otherwise dominates the CPU's time.
+  // Phase 3: sums over output row y, per channel. Byte images without rotation take them
+  // from the stored bytes the row shows, as exact integers: no rounding, so every device and
+  // every order of summation gets the same doubles (and the CPU sums in whatever order is
+  // fastest). Otherwise they are summed in double from the window's floats, with four partial
+  // sums (x mod 4, in a fixed order, so every device sums alike) to break the chain of
+  // dependent additions.
   RT_HD void row_stats(int64_t b, int32_t y) const {
+    if (byte_stats()) {
+      byte_row_stats(b, y);
+    } else {
+      float_row_stats(b, y);
+    }
+  }
+
+  // Whether the statistics are sums of the stored bytes (row_stats), not of the window's floats.
+  RT_HD bool byte_stats() const { return sizeof(T) == 1 && !augment.rotate; }
+
+  // Byte sums are stored as they are, exact integers in doubles, so that any split of them
+  // into rows sums to the same totals; coefficients() scales the totals by kByteScale.
+  RT_HD static void store_byte_stats(double* s, int32_t c, int64_t sum, int64_t squares) {
+    s[2 * c] = static_cast<double>(sum);
+    s[2 * c + 1] = static_cast<double>(squares);
+  }
+
+  RT_HD void byte_row_stats(int64_t b, int32_t y) const {
+    const ImageDraw& d = draws[b];
+    const T* image = images + static_cast<int64_t>(d.source) * shape.in_size();
+    double* s = stats + ((b * shape.out_h + y) * shape.channels) * 2;
+    for (int32_t c = 0; c < shape.channels; ++c) {
+      int64_t sum = 0, squares = 0;
+      for (int32_t x = 0; x < shape.out_w; ++x) {
+        const T* p = tap(d, image, y, x);
+        if (p == nullptr) continue;  // zero padding adds nothing
+        const int64_t v = p[c];
+        sum += v;
+        squares += v * v;
+      }
+      store_byte_stats(s, c, sum, squares);
+    }
+  }
+
+  RT_HD void float_row_stats(int64_t b, int32_t y) const {
     const int32_t channels = shape.channels;
     const float* row =
         out + b * shape.out_size() + static_cast<int64_t>(y) * shape.out_w * channels;
@@ -231,6 +280,11 @@ struct BatchTransform {
         sum += s[0];
         squares += s[1];
       }
+      if (byte_stats()) {  // exact integer totals of the bytes v; the values are v * kByteScale
+        constexpr double k = kByteScale;
+        sum *= k;
+        squares *= k * k;
+      }
       mean[c] = sum / n;
       const double v = squares / n - mean[c] * mean[c];
       var[c] = v > 0 ? v : 0;
@@ -264,59 +318,255 @@ struct BatchTransform {
     o = o * d.scale + d.shift[j % shape.channels];
   }
 
-  // Every phase for image b, in the phases' order: the CPU's unit of work. Without rotation
-  // the pixels are copied row by row with the bounds hoisted and uint8 scaled through a table
-  // of scaled(v): the same values pixel() writes, at a fraction of the cost.
+  // Every phase for image b, in the phases' order: the CPU's unit of work, written for speed
+  // but computing exactly what the phases compute (see window() for the pixels without
+  // rotation); the apply phase runs over contiguous elements against a repeated per-channel
+  // shift, which vectorizes.
   void image(int64_t b) const {
     draw(b);
     const ImageDraw d = draws[b];
     const int32_t channels = shape.channels;
+    float* image_out = out + b * shape.out_size();
     if (augment.rotate) {
-      for (int32_t y = 0; y < shape.out_h; ++y) {
-        for (int32_t x = 0; x < shape.out_w; ++x) pixel(d, b, y, x);
-      }
+      rotated_window(d, b);
     } else {
-      float table[sizeof(T) == 1 ? 256 : 1];
-      if constexpr (sizeof(T) == 1) {
-        for (int v = 0; v < 256; ++v) table[v] = scaled(static_cast<T>(v));
-      }
-      const T* image = images + static_cast<int64_t>(d.source) * shape.in_size();
+      window(d, b);
+    }
+    if (!byte_stats()) {
       for (int32_t y = 0; y < shape.out_h; ++y) {
-        float* o = out + b * shape.out_size() + static_cast<int64_t>(y) * shape.out_w * channels;
-        const int32_t sy = d.oy + y;
-        if (sy < 0 || sy >= shape.in_h) {
-          for (int32_t k = 0; k < shape.out_w * channels; ++k) o[k] = 0.0f;
-          continue;
-        }
-        const T* row = image + static_cast<int64_t>(sy) * shape.in_w * channels;
-        for (int32_t x = 0; x < shape.out_w; ++x) {
-          const int32_t sx = d.ox + (d.flip ? shape.out_w - 1 - x : x);
-          float* ox = o + x * channels;
-          if (sx < 0 || sx >= shape.in_w) {
-            for (int32_t c = 0; c < channels; ++c) ox[c] = 0.0f;
-            continue;
-          }
-          const T* src = row + sx * channels;
-          for (int32_t c = 0; c < channels; ++c) {
-            if constexpr (sizeof(T) == 1) {
-              ox[c] = table[src[c]];
-            } else {
-              ox[c] = scaled(src[c]);
-            }
-          }
+        switch (channels) {  // the usual channel counts get loads in memory order
+          case 1:
+            host_row_stats<1>(b, y);
+            break;
+          case 3:
+            host_row_stats<3>(b, y);
+            break;
+          default:
+            float_row_stats(b, y);
         }
       }
     }
-    for (int32_t y = 0; y < shape.out_h; ++y) row_stats(b, y);
     coefficients(b);
     const ImageDraw& done = draws[b];
-    float* o = out + b * shape.out_size();
-    for (int64_t p = 0; p < shape.out_pixels(); ++p) {
-      for (int32_t c = 0; c < channels; ++c) {
-        o[p * channels + c] = o[p * channels + c] * done.scale + done.shift[c];
+    // The shift of every element of kRun pixels, then the image run by run.
+    constexpr int32_t kRun = 32;
+    float shift[kRun * kMaxTransformChannels];
+    for (int32_t k = 0; k < kRun * channels; ++k) shift[k] = done.shift[k % channels];
+    const int64_t n = shape.out_size(), run = int64_t{kRun} * channels;
+    const float scale = done.scale;
+    for (int64_t begin = 0; begin < n; begin += run) {
+      float* o = image_out + begin;
+      const int64_t count = n - begin < run ? n - begin : run;
+      for (int64_t k = 0; k < count; ++k) o[k] = o[k] * scale + shift[k];
+    }
+  }
+
+  // The pixel phase of image b without rotation, on the CPU: each row of the window is a run
+  // of stored pixels (reversed in order when flipped) between zero padding. Float images are
+  // copied straight into the output. Byte images are first copied into a byte window, whose
+  // integer statistics (row_stats' totals, all in row 0) and float values both come from one
+  // contiguous, vectorized pass.
+  void window(const ImageDraw& d, int64_t b) const {
+    const int32_t channels = shape.channels;
+    float* image_out = out + b * shape.out_size();
+    const int64_t row_size = int64_t{shape.out_w} * channels;
+    const auto copy_rows = [&](auto* to, auto convert) { copy_window(d, to, row_size, convert); };
+    if constexpr (sizeof(T) != 1) {
+      copy_rows(image_out, [](T v) { return scaled(v); });
+    } else {
+      thread_local std::vector<uint8_t> bytes;
+      bytes.resize(static_cast<size_t>(shape.out_size()));
+      copy_rows(bytes.data(), [](T v) { return v; });
+      double* s = stats + b * shape.out_h * channels * 2;
+      for (int64_t k = 0; k < int64_t{shape.out_h} * channels * 2; ++k) s[k] = 0;
+      switch (channels) {
+        case 1:
+          byte_sums<1>(s, bytes.data(), shape.out_pixels());
+          break;
+        case 3:
+          byte_sums<3>(s, bytes.data(), shape.out_pixels());
+          break;
+        default:
+          byte_sums_any(s, bytes.data(), shape.out_pixels());
+      }
+      const int64_t n = shape.out_size();
+      for (int64_t k = 0; k < n; ++k) image_out[k] = scaled(bytes[static_cast<size_t>(k)]);
+    }
+  }
+
+  // Copies the unrotated window of draw d (flipped, zero-padded) to `to`, its rows `stride`
+  // elements apart, each stored value through `convert`.
+  template <class U, class Convert>
+  void copy_window(const ImageDraw& d, U* to, int64_t stride, Convert convert) const {
+    const int32_t channels = shape.channels, out_w = shape.out_w;
+    const int64_t row_size = int64_t{out_w} * channels;
+    // Window columns [x_lo, x_hi) read stored columns inside the image.
+    int32_t x_lo = 0, x_hi = out_w;
+    for (; x_lo < out_w && !inside_column(d, x_lo); ++x_lo) {
+    }
+    for (; x_hi > x_lo && !inside_column(d, x_hi - 1); --x_hi) {
+    }
+    const T* image = images + static_cast<int64_t>(d.source) * shape.in_size();
+    for (int32_t y = 0; y < shape.out_h; ++y) {
+      U* o = to + y * stride;
+      const int32_t sy = d.oy + y;
+      if (sy < 0 || sy >= shape.in_h || x_lo >= x_hi) {
+        for (int64_t k = 0; k < row_size; ++k) o[k] = 0;
+        continue;
+      }
+      for (int64_t k = 0; k < int64_t{x_lo} * channels; ++k) o[k] = 0;
+      for (int64_t k = int64_t{x_hi} * channels; k < row_size; ++k) o[k] = 0;
+      const T* row = image + static_cast<int64_t>(sy) * shape.in_w * channels;
+      if (!d.flip) {
+        const T* src = row + static_cast<int64_t>(d.ox + x_lo) * channels;
+        U* dst = o + int64_t{x_lo} * channels;
+        for (int64_t k = 0; k < int64_t{x_hi - x_lo} * channels; ++k) dst[k] = convert(src[k]);
+        continue;
+      }
+      // Window column x shows stored column ox + out_w - 1 - x; the usual channel counts get
+      // an unrolled copy of each pixel.
+      const T* last = row + static_cast<int64_t>(d.ox + out_w - 1 - x_lo) * channels;
+      U* first = o + int64_t{x_lo} * channels;
+      const int32_t pixels = x_hi - x_lo;
+      const auto reverse = [&]<int C>(int32_t c_count) {
+        for (int32_t x = 0; x < pixels; ++x) {
+          const T* src = last - static_cast<int64_t>(x) * c_count;
+          U* dst = first + static_cast<int64_t>(x) * c_count;
+          for (int32_t c = 0; c < (C > 0 ? C : c_count); ++c) dst[c] = convert(src[c]);
+        }
+      };
+      if (channels == 3) {
+        reverse.template operator()<3>(3);
+      } else if (channels == 1) {
+        reverse.template operator()<1>(1);
+      } else {
+        reverse.template operator()<0>(channels);
       }
     }
   }
+
+  // The pixel phase of image b with rotation, on the CPU: pixel()'s arithmetic, sampling a
+  // copy of the window with a border of zeros instead of testing every tap's bounds.
+  void rotated_window(const ImageDraw& d, int64_t b) const {
+    const int32_t channels = shape.channels, out_h = shape.out_h, out_w = shape.out_w;
+    const int64_t stride = (int64_t{out_w} + 2) * channels;
+    thread_local std::vector<float> bordered;
+    bordered.assign(static_cast<size_t>(stride * (out_h + 2)), 0.0f);
+    float* inner = bordered.data() + stride + channels;  // window pixel (0, 0)
+    copy_window(d, inner, stride, [](T v) { return scaled(v); });
+    float* image_out = out + b * shape.out_size();
+    const float cy = 0.5f * static_cast<float>(out_h - 1);
+    const float cx = 0.5f * static_cast<float>(out_w - 1);
+    for (int32_t y = 0; y < out_h; ++y) {
+      for (int32_t x = 0; x < out_w; ++x) {
+        float* o = image_out + (static_cast<int64_t>(y) * out_w + x) * channels;
+        const float dy = static_cast<float>(y) - cy, dx = static_cast<float>(x) - cx;
+        const float u = d.cos_a * dx + d.sin_a * dy + cx;
+        const float v = d.cos_a * dy - d.sin_a * dx + cy;
+        const float fy = floorf(v), fx = floorf(u);
+        const float ty = v - fy, tx = u - fx;
+        const int32_t y0 = static_cast<int32_t>(fy), x0 = static_cast<int32_t>(fx);
+        if (y0 < -1 || y0 >= out_h || x0 < -1 || x0 >= out_w) {
+          // All four taps lie outside the window: pixel() sums zeros, to +0.
+          for (int32_t c = 0; c < channels; ++c) o[c] = 0.0f;
+          continue;
+        }
+        const float* p00 = inner + y0 * stride + int64_t{x0} * channels;
+        const float* p10 = p00 + stride;
+        for (int32_t c = 0; c < channels; ++c) {
+          const float top = (1.0f - tx) * p00[c] + tx * p00[channels + c];
+          const float bottom = (1.0f - tx) * p10[c] + tx * p10[channels + c];
+          o[c] = (1.0f - ty) * top + ty * bottom;
+        }
+      }
+    }
+  }
+
+  // store_byte_stats of `pixels` contiguous pixels of C channels. Lane j of a group of 16
+  // pixels holds channel j mod C: fixed-width lanes of 32-bit partial sums (chunks of 2^12
+  // groups cannot overflow them) vectorize where a loop over channels does not. Integers: the
+  // order of summation does not change the totals.
+  template <int C>
+  static void byte_sums(double* s, const uint8_t* bytes, int64_t pixels) {
+    constexpr int kLanes = 16 * C;
+    int64_t sum[C] = {}, squares[C] = {};
+    const int64_t groups = pixels / 16;
+    for (int64_t begin = 0; begin < groups; begin += 1 << 12) {
+      const int64_t end = groups - begin < (1 << 12) ? groups : begin + (1 << 12);
+      uint32_t lane[kLanes] = {}, lane_squares[kLanes] = {};
+      for (int64_t g = begin; g < end; ++g) {
+        const uint8_t* p = bytes + g * kLanes;
+        for (int j = 0; j < kLanes; ++j) {
+          const uint32_t v = p[j];
+          lane[j] += v;
+          lane_squares[j] += v * v;
+        }
+      }
+      for (int j = 0; j < kLanes; ++j) {
+        sum[j % C] += lane[j];
+        squares[j % C] += lane_squares[j];
+      }
+    }
+    for (int64_t p = groups * 16; p < pixels; ++p) {
+      for (int c = 0; c < C; ++c) {
+        const int64_t v = bytes[p * C + c];
+        sum[c] += v;
+        squares[c] += v * v;
+      }
+    }
+    for (int c = 0; c < C; ++c) store_byte_stats(s, c, sum[c], squares[c]);
+  }
+
+  void byte_sums_any(double* s, const uint8_t* bytes, int64_t pixels) const {
+    for (int32_t c = 0; c < shape.channels; ++c) {
+      int64_t sum = 0, squares = 0;
+      for (int64_t p = 0; p < pixels; ++p) {
+        const int64_t v = bytes[p * shape.channels + c];
+        sum += v;
+        squares += v * v;
+      }
+      store_byte_stats(s, c, sum, squares);
+    }
+  }
+
+  // float_row_stats for images of C channels: the same additions in the same order (partial sum j
+  // of channel c takes columns x = j mod 4 in increasing x, the remainder goes to partial 0),
+  // so bit for bit the same sums, but reading the row in memory order with the partial sums
+  // in registers.
+  template <int C>
+  void host_row_stats(int64_t b, int32_t y) const {
+    const float* row = out + b * shape.out_size() + static_cast<int64_t>(y) * shape.out_w * C;
+    double sum[4][C] = {}, squares[4][C] = {};  // float_row_stats' s0..s3 and q0..q3
+    int32_t x = 0;
+    for (; x + 3 < shape.out_w; x += 4) {
+      for (int j = 0; j < 4; ++j) {
+        for (int c = 0; c < C; ++c) {
+          const double v = row[(x + j) * C + c];
+          sum[j][c] += v;
+          squares[j][c] += v * v;
+        }
+      }
+    }
+    for (; x < shape.out_w; ++x) {
+      for (int c = 0; c < C; ++c) {
+        const double v = row[x * C + c];
+        sum[0][c] += v;
+        squares[0][c] += v * v;
+      }
+    }
+    double* s = stats + ((b * shape.out_h + y) * C) * 2;
+    for (int c = 0; c < C; ++c) {
+      s[2 * c] = (sum[0][c] + sum[1][c]) + (sum[2][c] + sum[3][c]);
+      s[2 * c + 1] = (squares[0][c] + squares[1][c]) + (squares[2][c] + squares[3][c]);
+    }
+  }
+
+  // Whether window column x reads a column of the stored image (not the zero padding).
+  bool inside_column(const ImageDraw& d, int32_t x) const {
+    const int32_t sx = d.ox + (d.flip ? shape.out_w - 1 - x : x);
+    return sx >= 0 && sx < shape.in_w;
+  }
+
 };
 
 // The phases as index-mapped functors (the GPU launches them in this order).

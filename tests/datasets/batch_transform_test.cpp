@@ -133,6 +133,17 @@ TEST(BatchTransformTest, PreprocessingScalesCropsTheCenterAndWhitensAsAHandCompu
   }
 }
 
+TEST(BatchTransformTest, BytesScaleToWithinAnUlpOfTheirQuotientBy255) {
+  for (int v = 0; v < 256; ++v) {
+    const float s = kernels::scaled(static_cast<uint8_t>(v));
+    const double exact = v / 255.0;
+    EXPECT_LE(std::abs(s - exact), std::nextafter(static_cast<float>(exact), 2.0f) - exact) << v;
+  }
+  EXPECT_EQ(kernels::scaled(uint8_t{0}), 0.0f);
+  EXPECT_EQ(kernels::scaled(uint8_t{255}), 1.0f);
+  EXPECT_EQ(kernels::scaled(0.3f), 0.3f);  // float data are used as stored
+}
+
 TEST(BatchTransformTest, WhiteningDividesANearlyFlatImageByOneOverRootN) {
   // Bytes 100 and 101 alternate: std = 0.5 / 255, below 1 / sqrt(784) = 0.0357.
   std::vector<uint8_t> px(784);
@@ -247,8 +258,7 @@ TEST(BatchTransformTest, ARandomCropIsTheDrawnWindowFlippedWithZeroPadding) {
             const bool inside = sy >= 0 && sy < side && sx >= 0 && sx < side;
             padded += !inside;
             const float want =
-                inside ? static_cast<float>(px[((b * side + sy) * side + sx) * 2 + c]) / 255.0f
-                       : 0.0f;
+                inside ? kernels::scaled(px[((b * side + sy) * side + sx) * 2 + c]) : 0.0f;
             ASSERT_EQ(o.images[((b * 28 + y) * 28 + x) * 2 + c], want) << side << " " << b;
           }
         }
