@@ -11,6 +11,7 @@
 #include "kernels/error.h"
 #include "tests/datasets/reader_files.h"
 #include "tests/support/fixture.h"
+#include "tests/support/shared_data.h"
 #include "tests/support/throws.h"
 
 namespace rethink {
@@ -212,20 +213,12 @@ TEST(ImageFolderTest, ImagesOfDifferentSizesNameOneFileAndBothSizes) {
 // CIFAR-10 as JPEGs (../shared/datasets/cifar10-jpeg.tar.gz): a few images of two classes,
 // unpacked into a temporary folder.
 TEST(ImageFolderTest, SharedCifar10JpegArchive) {
-  const char* shared = std::getenv("RETHINK_SHARED_DIR");
-  const fs::path archive =
-      (shared != nullptr && *shared != '\0' ? fs::path(shared)
-                                            : test::source_dir().parent_path() / "shared") /
-      "datasets/cifar10-jpeg.tar.gz";
-  if (!fs::is_regular_file(archive)) {
-    GTEST_SKIP() << archive << " is absent (only some machines have ../shared/datasets)";
-  }
+  const std::optional<fs::path> archive = test::shared_cifar10_jpeg();
+  if (!archive) GTEST_SKIP() << test::kNoSharedCifar10;
   const TempDir dir;
-  const std::string command =
-      "tar -xzf '" + archive.string() + "' -C '" + dir.path().string() +
-      "' --wildcards 'train/airplane/000[0-4].jpg' 'train/cat/000[0-4].jpg' "
-      "'test/airplane/000[0-1].jpg' 'test/cat/000[0-1].jpg'";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  test::unpack(*archive, dir.path(),
+               {"train/airplane/000[0-4].jpg", "train/cat/000[0-4].jpg",
+                "test/airplane/000[0-1].jpg", "test/cat/000[0-1].jpg"});
   const auto r = read_image_folder(dir.path(), {{}, /*use_cache=*/false});
   const readers::RawDataset& d = r.data;
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"airplane", "cat"}));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/experiments/process.h"
+#include "tests/support/shared_data.h"
 
 namespace rethink {
 namespace {
@@ -93,6 +94,36 @@ TEST_F(FitRandomizeTest, FlagsThatDoNotGoTogetherAreUsageErrorsNamingTheFlag) {
     EXPECT_NE(r.output.find(c.mentions), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(dir_ / "bad" / "config.json")) << r.output;
   }
+}
+
+// A few classes of the shared CIFAR-10 JPEGs, unpacked into the test's folder, trained on end
+// to end as an image folder: decoded and cached by the first run, read from the cache by the
+// second.
+TEST_F(FitRandomizeTest, TheSharedCifar10JpegsTrainAsAnImageFolder) {
+  const std::optional<fs::path> archive = test::shared_cifar10_jpeg();
+  if (!archive) GTEST_SKIP() << test::kNoSharedCifar10;
+  fs::create_directories(dir_ / "cifar");
+  test::unpack(*archive, dir_ / "cifar",
+               {"train/bird/00[0-2]?.jpg", "train/cat/00[0-2]?.jpg", "train/ship/00[0-2]?.jpg",
+                "test/bird/000?.jpg", "test/cat/000?.jpg", "test/ship/000?.jpg"});
+  ::setenv("RETHINK_CACHE_DIR", (dir_ / "cache").c_str(), 1);
+  for (const char* run : {"decoded", "cached"}) {
+    const ProcessResult r =
+        run_process({RETHINK_BINARY, "fit", "--data", "imagefolder:" + (dir_ / "cifar").string(),
+                     "--epochs", "1", "--batch", "32", "--threads", "2", "--randomize",
+                     "random-labels", "--augment", "crop,flip", "--out", (dir_ / run).string()});
+    ASSERT_EQ(r.exit_code, 0) << run << "\n" << r.output;
+    const nlohmann::json c = config(run);
+    EXPECT_EQ(c["dataset"]["kind"], "imagefolder");
+    EXPECT_EQ(c["dataset"]["train_size"], 90);
+    EXPECT_EQ(c["dataset"]["test_size"], 30);
+    EXPECT_EQ(c["dataset"]["classes"], 3);
+    EXPECT_EQ(c["dataset"]["image_shape"], nlohmann::json({3, 32, 32}));
+  }
+  ::unsetenv("RETHINK_CACHE_DIR");
+  int caches = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "cache")) caches += e.is_regular_file();
+  EXPECT_EQ(caches, 1);
 }
 
 }  // namespace
