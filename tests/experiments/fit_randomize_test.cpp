@@ -2,10 +2,14 @@
 // what was realized in config.json.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "datasets/dataset.h"
+#include "tests/datasets/reader_files.h"
 #include "tests/experiments/process.h"
 #include "tests/support/shared_data.h"
 
@@ -94,6 +98,76 @@ TEST_F(FitRandomizeTest, FlagsThatDoNotGoTogetherAreUsageErrorsNamingTheFlag) {
     EXPECT_NE(r.output.find(c.mentions), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(dir_ / "bad" / "config.json")) << r.output;
   }
+}
+
+// Every --data source `fit` reads from files, on small ones written here (raw and gzipped IDX,
+// CIFAR-10 batches, PNG and JPEG folders), and Fashion-MNIST from Debian's package (a subset).
+TEST_F(FitRandomizeTest, EveryFileDataSourceTrainsEndToEnd) {
+  const fs::path idx = dir_ / "idx", cifar = dir_ / "cifar", folder = dir_ / "folder";
+  test::write_bytes(idx / "train-images-idx3-ubyte.gz",
+                    test::gzip_bytes(test::idx_bytes({40, 28, 28}, test::pattern(40 * 784, 1))));
+  // Labels up to 255: an idx folder has as many classes as its largest training label + 1.
+  test::write_bytes(idx / "train-labels-idx1-ubyte", test::idx_bytes({40}, test::pattern(40, 2)));
+  test::write_bytes(idx / "t10k-images-idx3-ubyte",
+                    test::idx_bytes({8, 28, 28}, test::pattern(8 * 784, 3)));
+  test::write_bytes(idx / "t10k-labels-idx1-ubyte", test::idx_bytes({8}, std::vector<uint8_t>(8)));
+  for (int b = 1; b <= 6; ++b) {
+    std::vector<uint8_t> bytes;
+    for (int r = 0; r < 8; ++r) {
+      bytes.push_back(static_cast<uint8_t>((b + r) % 10));
+      const std::vector<uint8_t> chw = test::pattern(3072, static_cast<uint32_t>(b * 10 + r));
+      bytes.insert(bytes.end(), chw.begin(), chw.end());
+    }
+    test::write_bytes(cifar / (b == 6 ? std::string("test_batch.bin")
+                                      : "data_batch_" + std::to_string(b) + ".bin"),
+                      bytes);
+  }
+  for (const char* split : {"train", "test"}) {
+    for (int i = 0; i < 6; ++i) {
+      const auto px = test::pattern(32 * 32 * 3, static_cast<uint32_t>(i));
+      test::write_bytes(folder / split / "cat" / (std::to_string(i) + ".png"),
+                        test::png_bytes(32, 32, 3, px));
+      test::write_bytes(folder / split / "dog" / (std::to_string(i) + ".jpg"),
+                        test::jpeg_bytes(32, 32, 3, px));
+    }
+  }
+  ::setenv("RETHINK_CACHE_DIR", (dir_ / "cache").c_str(), 1);
+  struct Source {
+    std::string spec;
+    int train, test, classes;
+    std::vector<int> shape;
+  };
+  const std::vector<uint8_t> idx_labels = test::pattern(40, 2);
+  const int idx_classes = *std::max_element(idx_labels.begin(), idx_labels.end()) + 1;
+  std::vector<Source> sources = {
+      {"idx:" + idx.string(), 40, 8, idx_classes, {1, 28, 28}},
+      {"cifar10:" + cifar.string(), 40, 8, 10, {3, 32, 32}},
+      {"imagefolder:" + folder.string(), 12, 12, 2, {3, 32, 32}}};
+  if (fs::is_directory(kFashionMnistDir)) {
+    sources.push_back({"fashion-mnist", 60000, 10000, 10, {1, 28, 28}});
+  } else {
+    std::printf("skipping fashion-mnist: %s is absent (apt-get install dataset-fashion-mnist)\n",
+                kFashionMnistDir);
+  }
+  for (const Source& s : sources) {
+    std::vector<std::string> extra = {"--data", s.spec, "--randomize", "partial-labels",
+                                      "--corrupt-prob", "0.5"};
+    if (s.spec == "fashion-mnist") {
+      extra.insert(extra.end(), {"--subset", "256", "--test-subset", "100"});
+    }
+    const ProcessResult r = fit("source", extra);
+    ASSERT_EQ(r.exit_code, 0) << s.spec << "\n" << r.output;
+    const nlohmann::json c = config("source");
+    EXPECT_EQ(c["dataset"]["spec"], s.spec);
+    EXPECT_EQ(c["dataset"]["full_train_size"], s.train) << s.spec;
+    EXPECT_EQ(c["dataset"]["classes"], s.classes) << s.spec;
+    EXPECT_EQ(c["dataset"]["image_shape"], nlohmann::json(s.shape)) << s.spec;
+    if (s.spec != "fashion-mnist") {
+      EXPECT_EQ(c["dataset"]["test_size"], s.test) << s.spec;
+    }
+    fs::remove_all(dir_ / "source");
+  }
+  ::unsetenv("RETHINK_CACHE_DIR");
 }
 
 // A few classes of the shared CIFAR-10 JPEGs, unpacked into the test's folder, trained on end
