@@ -29,11 +29,27 @@ struct Entry {
   int64_t mtime_ns = 0;
 };
 
-bool is_image_name(const fs::path& p) {
+std::string lower_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+bool is_image_name(const fs::path& p) {
+  const std::string ext = lower_extension(p);
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
+}
+
+// Images of a format rethink does not decode: skipping them would load the class partly, so
+// they are refused (other files, a README say, are ignored).
+bool is_other_image_name(const fs::path& p) {
+  static constexpr const char* kOthers[] = {".bmp", ".gif",  ".tif",  ".tiff", ".webp",
+                                            ".ppm", ".pgm",  ".pnm",  ".heic", ".heif",
+                                            ".avif", ".jxl", ".jp2"};
+  const std::string ext = lower_extension(p);
+  return std::any_of(std::begin(kOthers), std::end(kOthers),
+                     [&](const char* other) { return ext == other; });
 }
 
 bool hidden(const fs::path& p) { return p.filename().string().starts_with('.'); }
@@ -85,9 +101,17 @@ std::vector<Entry> list_split(const fs::path& split, const std::vector<std::stri
     }
     const auto label = static_cast<int32_t>(it - classes.begin());
     const auto is_image = [](const fs::directory_entry& e) {
-      return is_image_name(e.path()) && e.is_regular_file();
+      return (is_image_name(e.path()) || is_other_image_name(e.path())) && e.is_regular_file();
     };
     const std::vector<fs::path> files = sorted_children(class_dir, is_image);
+    for (const fs::path& f : files) {
+      if (is_other_image_name(f)) {
+        throw UserError(
+            fmt::format("{}: rethink reads .jpg, .jpeg and .png images, not {}; convert it "
+                        "(or remove it) so that the class is not loaded partly",
+                        f.string(), f.extension().string()));
+      }
+    }
     if (files.empty()) {
       throw UserError(
           fmt::format("{}: the class folder holds no .jpg, .jpeg or .png images; add "

@@ -163,6 +163,8 @@ def main():
     folder_case("imagefolder-one-class", "train", "at least two", drop=("train/b/", "test/b/"))
     folder_case("imagefolder-empty-image", "1.png", "the image file is empty",
                 replace={"train/b/1.png": b""})
+    folder_case("imagefolder-unsupported-format", "2.bmp", "not .bmp",
+                replace={"train/b/2.bmp": b"BM" + bytes(60)})
 
     with open(os.path.join(HERE, "cases.json"), "w") as f:
         json.dump(CASES, f, indent=2, sort_keys=True)
