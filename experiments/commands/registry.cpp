@@ -12,6 +12,7 @@ const std::vector<CommandFactory>& command_factories() {
       add_models_command,
       add_expressivity_command,
       add_kernel_command,
+      add_rademacher_command,
       add_info_command,
   };
   return factories;

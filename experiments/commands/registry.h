@@ -14,6 +14,7 @@ Command add_fit_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 Command add_expressivity_command(CLI::App& app);
 Command add_kernel_command(CLI::App& app);
+Command add_rademacher_command(CLI::App& app);
 
 // In the order `rethink --help` lists them.
 const std::vector<CommandFactory>& command_factories();

@@ -101,5 +101,31 @@ TEST(KernelCli, BadFlagsAreUsageErrors) {
   expect_usage_error(rethink_cli({"kernel", "--ridge", "-1"}), "--ridge");
 }
 
+TEST(RademacherCli, AnMlpCorrelatesPerfectlyWithRandomSigns) {
+  const test::TempDir tmp;
+  const ProcessResult r =
+      rethink_cli({"rademacher", "--data", "synthetic:300,1,8,8,10", "--subset", "300",
+                   "--draws", "2", "--epochs", "100", "--lr", "0.05", "--out", (tmp / "run").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json s = read_json(tmp / "run" / "summary.json");
+  EXPECT_EQ(s["n"], 300);
+  ASSERT_EQ(s["draws"].size(), 2u);
+  for (const auto& d : s["draws"]) {
+    EXPECT_EQ(d["fit"], true);
+    EXPECT_DOUBLE_EQ(d["correlation"].get<double>(), 2 * d["train_accuracy"].get<double>() - 1);
+  }
+  EXPECT_EQ(s["rademacher_lower_bound"], 1.0);
+  // Different draws are different sign vectors: the two fits took their own paths.
+  EXPECT_NE(s["draws"][0]["steps"], s["draws"][1]["steps"]);
+}
+
+TEST(RademacherCli, AnUnknownModelIsRefusedBeforeAnyWork) {
+  const test::TempDir tmp;
+  expect_usage_error(rethink_cli({"rademacher", "--model", "resnet", "--data",
+                                  "synthetic:50,1,4,4,2", "--out", (tmp / "run").string()}),
+                     "resnet");
+  EXPECT_FALSE(fs::exists(tmp / "run"));
+}
+
 }  // namespace
 }  // namespace rethink
