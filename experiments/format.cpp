@@ -1,5 +1,7 @@
 #include "experiments/format.h"
 
+#include <ctime>
+
 namespace rethink {
 
 std::string with_thousands(int64_t value) {
@@ -10,6 +12,15 @@ std::string with_thousands(int64_t value) {
     out += digits[i];
   }
   return out;
+}
+
+std::string utc_time_string(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[64];
+  const size_t length = std::strftime(buffer, sizeof buffer, format, &tm);
+  return std::string(buffer, length);
 }
 
 }  // namespace rethink

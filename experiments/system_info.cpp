@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <string>
+#include <string_view>
+
 #include "kernels/blas_info.h"
 #include "runtime/build_info.h"
 #include "runtime/gpu.h"
@@ -58,6 +62,16 @@ nlohmann::json system_info() {
   }
   info["gpus"] = {{"devices", devices}, {"why_none", gpus.why_none}};
   return info;
+}
+
+int64_t available_host_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  constexpr std::string_view kKey = "MemAvailable:";
+  while (std::getline(meminfo, line)) {
+    if (line.starts_with(kKey)) return std::stoll(line.substr(kKey.size())) * 1024;  // kB
+  }
+  return -1;
 }
 
 }  // namespace rethink

@@ -7,10 +7,16 @@
 // of x, or zeros where the window hangs over the padding. A pointwise window (1x1, stride 1,
 // no padding) needs no im2col: x itself is the col matrix.
 //
-// Backward: dw = dy^T * col, db = column sums of dy, dcol = dy * w, and dx = col2im(dcol)
-// written as a gather: every input element sums, in a fixed (kh, kw) order, the dcol entries
-// that read it. No two threads write one element, so it is race-free and deterministic on
-// both devices without atomics.
+// Backward: dw = dy^T * col, db = column sums of dy, and dx one of two ways:
+// - dcol = dy * w, then dx = col2im(dcol) written as a gather: every input element sums, in a
+//   fixed (kh, kw) order, the dcol entries that read it. No two threads write one element, so
+//   it is race-free and deterministic on both devices without atomics.
+// - at stride 1, as the transposed convolution: dx is the stride-1 convolution of dy with the
+//   spatially flipped, in/out-swapped weights (FlipConvWeights) and the complementary padding
+//   (kernel - 1 - pad per side). Its im2col reads Cout-channel runs where col2im's dcol holds
+//   Cin-channel ones, and its GEMM has inner dimension KH*KW*Cout instead of Cout, so for the
+//   Cout <= Cin layers of the paper's models it moves less memory and runs a better-shaped GEMM
+//   (1.2-2x faster on the small Inception's 3x3 layers).
 //
 // The functors below are the shared bodies: operator()(i) is one element (the GPU's thread),
 // row(r) one channel run (the CPU's inner loop, contiguous and vectorizable). Both compute
@@ -126,6 +132,35 @@ struct Col2imGather {
   RT_HD int64_t rows() const { return shape.in_pixels(); }
 };
 
+// w_t[c, kh, kw, o] = w[o, KH-1-kh, KW-1-kw, c]: the weights of the transposed convolution,
+// [in_c, KH, KW, out_c], indexed by i over that array.
+template <class T>
+struct FlipConvWeights {
+  const T* w;  // [out_c, kernel_h, kernel_w, in_c]
+  int64_t out_c, kernel_h, kernel_w, in_c;
+  T* flipped;
+
+  RT_HD void operator()(int64_t i) const {
+    const int64_t o = i % out_c;
+    int64_t q = i / out_c;
+    const int64_t kw = q % kernel_w;
+    q /= kernel_w;
+    const int64_t kh = q % kernel_h;
+    const int64_t c = q / kernel_h;
+    flipped[i] = w[((o * kernel_h + (kernel_h - 1 - kh)) * kernel_w + (kernel_w - 1 - kw)) * in_c + c];
+  }
+};
+
+// The stride-1 convolution that maps dy [N, out_h, out_w, out_c] to dx [N, in_h, in_w, in_c]:
+// padding kernel - 1 - pad on every side. Only for stride-1 windows padded by less than the
+// kernel on every side (out_h/out_w of the result are then in_h/in_w).
+RT_HD WindowedShape transposed_conv_shape(const WindowedShape& s, int64_t out_c) {
+  Window2d t = s.window;
+  t.pad = {s.window.kernel_h - 1 - s.window.pad.top, s.window.kernel_h - 1 - s.window.pad.bottom,
+           s.window.kernel_w - 1 - s.window.pad.left, s.window.kernel_w - 1 - s.window.pad.right};
+  return WindowedShape::make(s.batch, s.out_h, s.out_w, out_c, t);
+}
+
 // How a convolution is cut into GEMMs: tiles of whole images, each one im2col into a buffer
 // that stays in cache and one GEMM per product. With enough tiles, the threads take whole
 // tiles (each tile's GEMM single-threaded); with fewer tiles than that, the tiles run one
@@ -138,6 +173,10 @@ struct Conv2dPlan {
   int64_t tile_images = 0;  // >= 1 unless the batch is empty
   int64_t threads = 1;
   bool parallel_tiles = false;  // threads take whole tiles
+  // dx by the transposed convolution rather than dcol + col2im (see the top of this file):
+  // chosen at stride 1 when out_c <= in_c, where it moves less memory.
+  bool transposed_dx = false;
+  WindowedShape transposed;  // its shape, when transposed_dx
 
   // Per-thread col-buffer budget: see kDefaultConv2dTileBytes in kernels/cpu/conv2d.cpp.
   static int64_t default_tile_bytes();
@@ -154,12 +193,14 @@ struct Conv2dPlan {
   }
   // Groups of consecutive tiles that each sum one partial weight gradient.
   int64_t weight_groups() const;
-  // One thread's col buffer (none for a pointwise window: x is the col matrix).
+  // One thread's col buffer (none for a pointwise window: x is the col matrix); with
+  // transposed_dx it also holds the im2col of dy.
   int64_t tile_elements() const;
   // Workspace elements conv2d_forward and conv2d_backward need.
   int64_t forward_workspace_elements() const { return threads * tile_elements(); }
   int64_t backward_workspace_elements() const {
-    return threads * tile_elements() + weight_groups() * out_c * col_cols();
+    return threads * tile_elements() + weight_groups() * out_c * col_cols() +
+           (transposed_dx ? out_c * col_cols() : 0);
   }
 };
 

@@ -10,6 +10,9 @@ const std::vector<CommandFactory>& command_factories() {
   static const std::vector<CommandFactory> factories = {
       add_fit_command,
       add_models_command,
+      add_expressivity_command,
+      add_kernel_command,
+      add_rademacher_command,
       add_info_command,
   };
   return factories;

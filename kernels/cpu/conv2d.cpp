@@ -40,11 +40,20 @@ Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t e
            shape.in_c, out_c);
   RT_CHECK(shape.out_h > 0 && shape.out_w > 0, "conv2d: empty output {}x{}", shape.out_h,
            shape.out_w);
-  Conv2dPlan plan{shape, out_c, 0, threads > 0 ? threads : omp_get_max_threads(), false};
+  Conv2dPlan plan;
+  plan.shape = shape;
+  plan.out_c = out_c;
+  plan.threads = threads > 0 ? threads : omp_get_max_threads();
   if (shape.batch > 0) {
     const int64_t image_bytes = plan.pixels_per_image() * plan.col_cols() * element_size;
     plan.tile_images = std::clamp<int64_t>(tile_bytes / image_bytes, 1, shape.batch);
   }
+  const Window2d& win = shape.window;
+  plan.transposed_dx = !win.is_pointwise() && win.stride_h == 1 && win.stride_w == 1 &&
+                       out_c <= shape.in_c && win.pad.top < win.kernel_h &&
+                       win.pad.bottom < win.kernel_h && win.pad.left < win.kernel_w &&
+                       win.pad.right < win.kernel_w;
+  if (plan.transposed_dx) plan.transposed = transposed_conv_shape(shape, out_c);
   plan.parallel_tiles = plan.threads > 1 && plan.tiles() >= kMinTilesPerThread * plan.threads;
   if (!plan.parallel_tiles) plan.threads = 1;  // one col buffer: the tiles take turns
   return plan;
@@ -54,7 +63,9 @@ int64_t Conv2dPlan::weight_groups() const { return std::min(tiles(), kMaxWeightG
 
 int64_t Conv2dPlan::tile_elements() const {
   if (shape.window.is_pointwise()) return 0;
-  return tile_images * pixels_per_image() * col_cols();
+  const int64_t col = pixels_per_image() * col_cols();
+  const int64_t dy_col = shape.in_h * shape.in_w * shape.window.kernel_h * shape.window.kernel_w * out_c;
+  return tile_images * (transposed_dx ? std::max(col, dy_col) : col);
 }
 
 namespace cpu {
@@ -111,7 +122,13 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
   const int64_t groups = plan.weight_groups(), w_size = out_c * k;
   const bool pointwise = s.window.is_pointwise();
   T* partials = workspace + plan.threads * plan.tile_elements();
+  T* flipped = partials + groups * w_size;  // transposed_dx only
   if (db) bias_grad_rows(dy, s.out_pixels(), out_c, db, accumulate_db);
+  const bool transposed = dx && plan.transposed_dx;
+  if (transposed) {
+    for_each(w_size, FlipConvWeights<T>{w, out_c, s.window.kernel_h, s.window.kernel_w, s.in_c,
+                                        flipped});
+  }
 
 #pragma omp parallel for schedule(dynamic) num_threads(plan.threads) if (plan.parallel_tiles)
   for (int64_t g = 0; g < groups; ++g) {
@@ -135,6 +152,12 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
       }
       if (dx && pointwise) {
         gemm<T>(false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, dx_tile, k);
+      } else if (transposed) {
+        // dx = conv(dy, flipped): the forward's im2col + GEMM on dy (the buffer is free again).
+        const WindowedShape t_tile = images_of(plan.transposed, images);
+        im2col(dy_tile, t_tile, buffer);
+        gemm<T>(false, true, t_tile.out_pixels(), s.in_c, k / s.in_c * out_c, 1, buffer,
+                k / s.in_c * out_c, flipped, k / s.in_c * out_c, 0, dx_tile, s.in_c);
       } else if (dx) {
         // The col buffer is free again: it now holds dcol.
         gemm<T>(false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, buffer, k);

@@ -339,6 +339,51 @@ TEST(Conv2dKernel, ResultsDoNotDependOnTheThreadCount) {
   EXPECT_EQ(run(1, int64_t{1} << 40), run(2, int64_t{1} << 40));
 }
 
+// dx by the transposed convolution exactly where it moves less memory: stride 1, a real
+// window, no more outputs than inputs. Both paths are checked against the naive loops above
+// (kCases holds stride-1 windows with fewer and with more outputs than inputs).
+TEST(Conv2dKernel, PlanTakesTheTransposedConvolutionForDxAtStrideOneWithFewerOutputs) {
+  const auto shape = [](int64_t in_c, int64_t kernel, int64_t stride, PaddingMode mode) {
+    return WindowedShape::make(2, 9, 7, in_c, Window2d::make(kernel, kernel, stride, mode, 9, 7));
+  };
+  EXPECT_TRUE(Conv2dPlan::make(shape(8, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_TRUE(Conv2dPlan::make(shape(8, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(4, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(8, 3, 2, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(8, 1, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+
+  // Its shape maps dy's grid back onto x's, SAME and VALID alike.
+  for (const PaddingMode mode : {PaddingMode::kSame, PaddingMode::kValid}) {
+    const WindowedShape s = shape(8, 3, 1, mode);
+    const auto plan = Conv2dPlan::make(s, 4, 4);
+    ASSERT_TRUE(plan.transposed_dx);
+    EXPECT_EQ(plan.transposed.in_h, s.out_h);
+    EXPECT_EQ(plan.transposed.in_w, s.out_w);
+    EXPECT_EQ(plan.transposed.in_c, 4);
+    EXPECT_EQ(plan.transposed.out_h, s.in_h);
+    EXPECT_EQ(plan.transposed.out_w, s.in_w);
+  }
+}
+
+TEST(Conv2dKernel, FlippedWeightsSwapChannelsAndReverseTheWindow) {
+  const int64_t out_c = 2, kh = 2, kw = 3, in_c = 4;
+  std::vector<float> w(static_cast<size_t>(out_c * kh * kw * in_c));
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i);
+  std::vector<float> flipped(w.size(), -1);
+  const FlipConvWeights<float> f{w.data(), out_c, kh, kw, in_c, flipped.data()};
+  for (int64_t i = 0; i < static_cast<int64_t>(w.size()); ++i) f(i);
+  for (int64_t c = 0; c < in_c; ++c) {
+    for (int64_t h = 0; h < kh; ++h) {
+      for (int64_t x = 0; x < kw; ++x) {
+        for (int64_t o = 0; o < out_c; ++o) {
+          EXPECT_EQ(flipped[((c * kh + h) * kw + x) * out_c + o],
+                    w[((o * kh + (kh - 1 - h)) * kw + (kw - 1 - x)) * in_c + c]);
+        }
+      }
+    }
+  }
+}
+
 TEST(Conv2dKernel, PlanTilesWholeImagesWithinTheBudget) {
   const auto s =
       WindowedShape::make(10, 8, 8, 4, Window2d::make(3, 3, 1, PaddingMode::kSame, 8, 8));
