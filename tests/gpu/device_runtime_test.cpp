@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -148,6 +150,41 @@ TEST(CudaDevice, AnOrdinalBeyondTheDevicesIsRefused) {
   const int count = static_cast<int>(query_gpus().devices.size());
   EXPECT_TRUE(test::throws_with<UserError>([&] { (void)cuda_stream(Device::cuda(count)); },
                                            {"cuda:" + std::to_string(count), "only"}));
+}
+
+// Runs cuda_fault_probe (beside this binary) and returns what it printed and its status.
+std::pair<std::string, int> run_fault_probe(bool sync_debug) {
+  const std::filesystem::path probe =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path() / "cuda_fault_probe";
+  if (!std::filesystem::exists(probe)) return {"missing " + probe.string(), -1};
+  const std::string command =
+      std::string("RETHINK_SYNC_DEBUG=") + (sync_debug ? "1 " : "0 ") + probe.string() + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {"popen failed", -1};
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  return {output, status};
+}
+
+// A kernel fault is a clear error naming the device and how to find the launch, never a hang
+// (the probe runs in a child: a fault ends its process's GPU context).
+TEST(KernelFault, NamesTheDeviceAndHowToFindTheLaunch) {
+  RT_SKIP_WITHOUT_GPU();
+  const auto [plain, plain_status] = run_fault_probe(false);
+  EXPECT_NE(plain_status, 0) << plain;
+  for (const char* part :
+       {"cudaErrorIllegalAddress", "cuda:0", "a kernel faulted", "RETHINK_SYNC_DEBUG=1"}) {
+    EXPECT_NE(plain.find(part), std::string::npos) << part << " not in: " << plain;
+  }
+  // With sync-debug the launch's own check reports it, and the hint moves on to the sanitizer.
+  const auto [debug, debug_status] = run_fault_probe(true);
+  EXPECT_NE(debug_status, 0) << debug;
+  for (const char* part : {"cudaErrorIllegalAddress", "cudaGetLastError()", "cuda_fault_probe.cu",
+                           "compute-sanitizer"}) {
+    EXPECT_NE(debug.find(part), std::string::npos) << part << " not in: " << debug;
+  }
 }
 
 }  // namespace
