@@ -4,7 +4,8 @@
 // against). Process-wide: a run sets them before its first op and records them in its config;
 // they do not change what is computed, only how it rounds or which library computes it.
 //
-// The CPU has neither TF32 nor cuDNN: check_compute_settings says so before a run starts.
+// The CPU has neither TF32 nor cuDNN: check_compute_settings says so before a run starts. The
+// cuDNN engine serves float32 tensors; float64 ones always run our kernels.
 #pragma once
 
 #include <cstdint>

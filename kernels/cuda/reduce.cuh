@@ -21,15 +21,24 @@
 namespace rethink::kernels::cuda {
 
 // Rows per chunk of column_reduce: a block of 32 columns x 8 row lanes walks 256 rows, 32 per
-// lane, so a BN batch of 128 x 28 x 28 pixels still spreads over hundreds of blocks.
+// lane, so a BN batch of 128 x 28 x 28 pixels still spreads over hundreds of blocks. Beyond
+// kMaxColumnChunks chunks (the grid's y limit) the chunks grow by a whole factor instead; the
+// cut still depends on the shape alone.
 inline constexpr int64_t kColumnChunkRows = 256;
+inline constexpr int64_t kMaxColumnChunks = 65535;
 inline constexpr int kColumnLanes = 8;
 // Elements per chunk of flat_reduce (kFlatThreads threads, 16 strided values each).
 inline constexpr int kFlatThreads = 256;
 inline constexpr int64_t kFlatChunk = 4096;
 
+inline int64_t column_chunk_rows(int64_t rows) {
+  const int64_t chunks = (rows + kColumnChunkRows - 1) / kColumnChunkRows;
+  return kColumnChunkRows *
+         std::max<int64_t>(1, (chunks + kMaxColumnChunks - 1) / kMaxColumnChunks);
+}
 inline int64_t column_chunks(int64_t rows) {
-  return (rows + kColumnChunkRows - 1) / kColumnChunkRows;
+  const int64_t per_chunk = column_chunk_rows(rows);
+  return (rows + per_chunk - 1) / per_chunk;
 }
 // Doubles of partial sums column_reduce<W> needs as workspace.
 inline int64_t column_reduce_workspace(int64_t rows, int64_t cols, int width) {
@@ -41,13 +50,14 @@ inline int64_t flat_reduce_workspace(int64_t n) { return std::max<int64_t>(flat_
 // value(r, c, v) writes the W values element (r, c) contributes; partial[(chunk * W + w) *
 // cols + c] receives the chunk's sum of value w.
 template <int W, class Value>
-__global__ void column_partials_kernel(int64_t rows, int64_t cols, Value value, double* partial) {
+__global__ void column_partials_kernel(int64_t rows, int64_t cols, int64_t chunk_rows, Value value,
+                                       double* partial) {
   __shared__ double lanes[W][kColumnLanes][32];
   const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y);
   const int64_t c = static_cast<int64_t>(blockIdx.x) * 32 + tx;
   const int64_t chunk = blockIdx.y;
-  const int64_t r0 = chunk * kColumnChunkRows;
-  const int64_t r1 = r0 + kColumnChunkRows < rows ? r0 + kColumnChunkRows : rows;
+  const int64_t r0 = chunk * chunk_rows;
+  const int64_t r1 = r0 + chunk_rows < rows ? r0 + chunk_rows : rows;
   double acc[W];
   for (int w = 0; w < W; ++w) acc[w] = 0;
   if (c < cols) {
@@ -95,7 +105,8 @@ void column_reduce(int64_t rows, int64_t cols, const Value& value, const Finish&
   const int64_t chunks = column_chunks(rows);
   if (chunks > 0) {
     const dim3 grid(static_cast<unsigned>((cols + 31) / 32), static_cast<unsigned>(chunks));
-    column_partials_kernel<W><<<grid, dim3(32, kColumnLanes), 0, s>>>(rows, cols, value, partial);
+    column_partials_kernel<W><<<grid, dim3(32, kColumnLanes), 0, s>>>(
+        rows, cols, column_chunk_rows(rows), value, partial);
     RT_CUDA_CHECK_LAUNCH();
   }
   const int64_t blocks = std::min<int64_t>((cols + 255) / 256, 4096);

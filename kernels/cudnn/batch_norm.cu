@@ -11,16 +11,16 @@ cudnnDataType_t data_type() {
   return sizeof(T) == 8 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
 }
 
-// x as cuDNN sees it: [rows, channels] is NHWC with N = rows and H = W = 1, normalized per
-// channel over N * H * W (spatial mode); and the per-channel parameter descriptor derived
-// from it.
+// x as cuDNN sees it: [rows, channels] is [N = rows, C, 1, 1], the same bytes in NCHW and NHWC
+// (H = W = 1), so the widely supported NCHW descriptor describes it; spatial mode normalizes
+// per channel over N * H * W. And the per-channel parameter descriptor derived from it.
 template <class T>
 struct Descriptors {
   cudnnTensorDescriptor_t x = nullptr, param = nullptr;
   Descriptors(int64_t rows, int64_t channels) {
     RT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     RT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&param));
-    RT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NHWC, data_type<T>(),
+    RT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, data_type<T>(),
                                               static_cast<int>(rows), static_cast<int>(channels), 1,
                                               1));
     RT_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(param, x, CUDNN_BATCHNORM_SPATIAL));

@@ -1,7 +1,7 @@
 // Batch normalization through cuDNN (--conv-engine cudnn): the reference for our kernels in
 // kernels/batch_norm.h, with the same entry points and outputs. cuDNN's spatial batch norm
-// normalizes over N*H*W per channel of an NHWC tensor; it always applies a scale and a shift,
-// so absent gamma / beta are passed as ones and zeros, and only the requested gradients are
+// normalizes per channel over the rows of a [rows, channels] view; it always applies a scale and a
+// shift, so absent gamma / beta are passed as ones and zeros, and only the requested gradients are
 // kept. The moving averages stay ours (TensorFlow's decay with a bias correction), fed from
 // the batch statistics cuDNN saves: the biased variance is recovered from its saved
 // 1 / sqrt(var + epsilon) in double.

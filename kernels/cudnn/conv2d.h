@@ -4,8 +4,9 @@
 // SAME (stride 2 on an even size: 0 before, 1 after) convolves an explicitly padded copy of
 // the input, as TensorFlow does for it.
 //
-// Algorithms: cuDNN's heuristics' first deterministic one whose workspace fits, chosen once per
-// shape; float32 math is IEEE (CUDNN_FMA_MATH) unless the context asks for TF32.
+// Algorithms: cuDNN's heuristics' first deterministic one whose workspace fits (else the first
+// that fits), chosen once per shape; float32 math is IEEE (CUDNN_FMA_MATH) unless the context
+// asks for TF32.
 #pragma once
 
 #include <cstdint>

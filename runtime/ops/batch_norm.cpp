@@ -18,9 +18,11 @@ void* workspace_for(int64_t rows, int64_t channels) {
       static_cast<size_t>(kernels::cpu::batch_norm_workspace_bytes(rows, channels)));
 }
 
-// Ours everywhere; cuDNN on a GPU when the run asks for the cuDNN engine.
+// Ours everywhere; cuDNN for float32 on a GPU when the run asks for the cuDNN engine (as
+// conv2d chooses).
 ConvEngine engine_for(const Tensor& x) {
-  return x.device().is_cuda() ? compute_settings().conv_engine : ConvEngine::kOurs;
+  return x.device().is_cuda() && x.dtype() == DType::kFloat32 ? compute_settings().conv_engine
+                                                              : ConvEngine::kOurs;
 }
 
 Tensor device_workspace(const Tensor& x, int64_t rows, int64_t channels, ConvEngine engine) {

@@ -11,9 +11,11 @@
 namespace rethink::ops {
 namespace {
 
-// The engine a convolution runs with: ours everywhere, cuDNN on a GPU when the run asks.
+// The engine a convolution runs with: ours everywhere, cuDNN for float32 on a GPU when the
+// run asks (the reference is for float32; float64, the numeric experiments' type, stays ours).
 ConvEngine engine_for(const Tensor& x) {
-  return x.device().is_cuda() ? compute_settings().conv_engine : ConvEngine::kOurs;
+  return x.device().is_cuda() && x.dtype() == DType::kFloat32 ? compute_settings().conv_engine
+                                                              : ConvEngine::kOurs;
 }
 
 class Conv2dBackward final : public Node {

@@ -114,18 +114,18 @@ std::vector<Tensor> linear_and_grads(const std::vector<Tensor>& in, bool with_bi
   return {y, x.grad(), w.grad(), with_bias ? b.grad() : Tensor()};
 }
 
-// The MLP layers at batch 128 and odd shapes; the bias gradient is a column reduction, so
-// its shapes cover one and several row chunks (256 rows) and partial 32-column blocks.
+// Every fully connected layer of the paper's models at batch 128 (the MLPs', AlexNet's and the
+// Inception's classifier) and odd shapes; the bias gradient is a column reduction, so its
+// shapes cover one and several row chunks (256 rows) and partial 32-column blocks.
 TYPED_TEST(GemmParity, LinearForwardAndBackward) {
   struct Case {
     int64_t batch, in, out;
   };
-  for (const Case& c : std::vector<Case>{{128, 2352, 512},
-                                         {128, 512, 10},
-                                         {1, 3, 1},
-                                         {257, 7, 33},
-                                         {1000, 65, 31},
-                                         {3, 1, 700}}) {
+  const std::vector<Case> cases = {{128, 2352, 512}, {128, 512, 512}, {128, 512, 10},
+                                   {128, 3136, 384}, {128, 384, 192}, {128, 192, 10},
+                                   {128, 336, 10},   {1, 3, 1},       {257, 7, 33},
+                                   {1000, 65, 31},   {3, 1, 700}};
+  for (const Case& c : cases) {
     for (const bool bias : {true, false}) {
       SCOPED_TRACE(::testing::Message()
                    << c.batch << "x" << c.in << " -> " << c.out << (bias ? " with bias" : ""));
