@@ -65,10 +65,10 @@ struct Descriptors {
     RT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, g.pad_h, g.pad_w, i(s.window.stride_h),
                                                    i(s.window.stride_w), 1, 1,
                                                    CUDNN_CROSS_CORRELATION, type));
-    // IEEE float32 unless TF32 was asked for (the default math lets cuDNN use TF32).
+    // What the heuristics are asked about: IEEE float32 (FMA math) unless TF32 was asked for
+    // (the default math lets cuDNN use TF32 on Ampere and later).
     RT_CUDNN_CHECK(cudnnSetConvolutionMathType(
-        conv, math == MathMode::kTf32 || type == CUDNN_DATA_DOUBLE ? CUDNN_DEFAULT_MATH
-                                                                   : CUDNN_FMA_MATH));
+        conv, math == MathMode::kTf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
   }
   ~Descriptors() {
     cudnnDestroyConvolutionDescriptor(conv);
@@ -84,17 +84,25 @@ struct Algorithms {
   cudnnConvolutionFwdAlgo_t forward{};
   cudnnConvolutionBwdDataAlgo_t backward_data{};
   cudnnConvolutionBwdFilterAlgo_t backward_filter{};
+  // The math type each was chosen with: set on the descriptor before it runs.
+  cudnnMathType_t forward_math{}, backward_data_math{}, backward_filter_math{};
   size_t bytes = 0;  // the largest of their workspaces
 };
+
+// Tensor-core math types (TF32 for float32): excluded unless TF32 was asked for.
+bool uses_tensor_cores(cudnnMathType_t math) {
+  return math == CUDNN_TENSOR_OP_MATH || math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
 
 // The first of cuDNN's candidates (best expected first) that is available, fits and is
 // deterministic; failing that, the first available one that fits (the reference then may
 // differ in its last bits from run to run).
 template <class Perf>
-const Perf& pick(const Perf* perf, int count, const char* what) {
+const Perf& pick(const Perf* perf, int count, bool allow_tensor_cores, const char* what) {
   const Perf* fallback = nullptr;
   for (int k = 0; k < count; ++k) {
     if (perf[k].status != CUDNN_STATUS_SUCCESS || perf[k].memory > kMaxAlgorithmBytes) continue;
+    if (!allow_tensor_cores && uses_tensor_cores(perf[k].mathType)) continue;
     if (perf[k].determinism == CUDNN_DETERMINISTIC) return perf[k];
     if (fallback == nullptr) fallback = &perf[k];
   }
@@ -112,29 +120,38 @@ Algorithms choose(const cuda::Context& ctx, const Descriptors& d, const Key& key
   std::lock_guard<std::mutex> lock(mutex);
   if (const auto it = chosen.find(key); it != chosen.end()) return it->second;
   constexpr int kCandidates = 16;
+  const bool tensor_cores = ctx.math == MathMode::kTf32;
   Algorithms a;
   int count = 0;
   cudnnConvolutionFwdAlgoPerf_t forward[kCandidates];
   RT_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn, d.x, d.w, d.conv, d.y, kCandidates,
                                                         &count, forward));
-  const auto& f = pick(forward, count, "forward");
+  const auto& f = pick(forward, count, tensor_cores, "forward");
   cudnnConvolutionBwdDataAlgoPerf_t data[kCandidates];
   RT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn, d.w, d.y, d.conv, d.x,
                                                              kCandidates, &count, data));
-  const auto& bd = pick(data, count, "backward-data");
+  const auto& bd = pick(data, count, tensor_cores, "backward-data");
   cudnnConvolutionBwdFilterAlgoPerf_t filter[kCandidates];
   RT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.dnn, d.x, d.y, d.conv, d.w,
                                                                kCandidates, &count, filter));
-  const auto& bf = pick(filter, count, "backward-filter");
+  const auto& bf = pick(filter, count, tensor_cores, "backward-filter");
   a.forward = f.algo;
   a.backward_data = bd.algo;
   a.backward_filter = bf.algo;
-  // The heuristics' sizes are estimates; ask for the exact ones.
+  // IEEE float32 runs every algorithm with FMA math (CUDNN_DEFAULT_MATH would allow TF32 on
+  // Ampere and later); TF32 keeps the math type each algorithm was offered with.
+  a.forward_math = tensor_cores ? f.mathType : CUDNN_FMA_MATH;
+  a.backward_data_math = tensor_cores ? bd.mathType : CUDNN_FMA_MATH;
+  a.backward_filter_math = tensor_cores ? bf.mathType : CUDNN_FMA_MATH;
+  // The heuristics' sizes are estimates; ask for the exact ones, each with its math type.
   size_t fb = 0, db = 0, wb = 0;
+  RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.forward_math));
   RT_CUDNN_CHECK(
       cudnnGetConvolutionForwardWorkspaceSize(ctx.dnn, d.x, d.w, d.conv, d.y, a.forward, &fb));
+  RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.backward_data_math));
   RT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.dnn, d.w, d.y, d.conv, d.x,
                                                               a.backward_data, &db));
+  RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.backward_filter_math));
   RT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx.dnn, d.x, d.y, d.conv, d.w,
                                                                 a.backward_filter, &wb));
   a.bytes = std::max({fb, db, wb});
@@ -225,6 +242,7 @@ void conv2d_forward(const cuda::Context& ctx, const WindowedShape& shape, int64_
   const int64_t algo_bytes = workspace_bytes - padded_bytes(shape, sizeof(T));
   const T* input = input_for(ctx, shape, x, reinterpret_cast<T*>(base + algo_bytes));
   const T one = 1, zero = 0;
+  RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.forward_math));
   RT_CUDNN_CHECK(cudnnConvolutionForward(ctx.dnn, &one, d.x, input, d.w, w, d.conv, a.forward, base,
                                          static_cast<size_t>(algo_bytes), &zero, d.y, y));
   if (b) cuda::bias_add_rows(b, shape.out_pixels(), out_c, y, ctx.stream);
@@ -256,6 +274,7 @@ void conv2d_backward(const cuda::Context& ctx, const WindowedShape& shape, int64
   const T one = 1, zero = 0;
   if (dw) {
     const T* input = input_for(ctx, shape, x, padded);
+    RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.backward_filter_math));
     RT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.dnn, &one, d.x, input, d.y, dy, d.conv, a.backward_filter, base,
         static_cast<size_t>(algo_bytes), accumulate_dw ? &one : &zero, d.w, dw));
@@ -264,6 +283,7 @@ void conv2d_backward(const cuda::Context& ctx, const WindowedShape& shape, int64
     // With a padded copy, the gradient of the padded input lands in the (now free) copy's
     // buffer and its interior is dx.
     const bool padded_copy = geometry_of(shape).padded_copy;
+    RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.backward_data_math));
     RT_CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.dnn, &one, d.w, w, d.y, dy, d.conv, a.backward_data, base,
         static_cast<size_t>(algo_bytes), &zero, d.x, padded_copy ? padded : dx));
