@@ -28,4 +28,13 @@ int64_t count_top1_correct(const T* logits, const int32_t* labels, int64_t rows,
                            uint8_t* correct);
 }  // namespace cpu
 
+namespace cuda {
+int64_t count_top1_correct_workspace_bytes(int64_t rows);
+// *count (device memory) = the number of rows whose top-1 prediction equals the label, exact
+// in double; `correct` is rows bytes of scratch.
+template <class T>
+void count_top1_correct(const T* logits, const int32_t* labels, int64_t rows, int64_t classes,
+                        uint8_t* correct, double* count, void* workspace, Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

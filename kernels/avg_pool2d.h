@@ -79,4 +79,11 @@ template <class T>
 void avg_pool2d_backward(const T* dy, const WindowedShape& s, T* dx);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void avg_pool2d_forward(const T* x, const WindowedShape& s, T* y, Stream stream);
+template <class T>
+void avg_pool2d_backward(const T* dy, const WindowedShape& s, T* dx, Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -20,4 +20,9 @@ template <class T>
 void axpy(T alpha, const T* x, T* y, int64_t n);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void axpy(T alpha, const T* x, T* y, int64_t n, Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

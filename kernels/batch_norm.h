@@ -153,6 +153,22 @@ struct BatchNormMovingAverage {
   }
 };
 
+// The corrected statistics from the accumulators alone (a restored or reset state):
+// corrected = accumulator * inv_weight, inv_weight = 1 / (1 - decay product).
+template <class T>
+struct BatchNormCorrect {
+  const T* mean_accumulator;
+  const T* variance_accumulator;
+  double inv_weight;
+  T* corrected_mean;
+  T* corrected_variance;
+  RT_HD void operator()(int64_t c) const {
+    corrected_mean[c] = static_cast<T>(static_cast<double>(mean_accumulator[c]) * inv_weight);
+    corrected_variance[c] =
+        static_cast<T>(static_cast<double>(variance_accumulator[c]) * inv_weight);
+  }
+};
+
 namespace cpu {
 
 // Rows per chunk of the deterministic per-channel reductions: chunks are reduced in parallel
@@ -203,6 +219,43 @@ void batch_norm_update_moving(const T* batch_mean, const T* batch_variance, int6
                               T* mean_accumulator, T* variance_accumulator, T* corrected_mean,
                               T* corrected_variance);
 
+// BatchNormCorrect over all channels.
+template <class T>
+void batch_norm_correct_moving(const T* mean_accumulator, const T* variance_accumulator,
+                               int64_t channels, double decay_product, T* corrected_mean,
+                               T* corrected_variance);
+
 }  // namespace cpu
+
+// The same entry points on a GPU (on `stream`). The per-channel sums are column reductions
+// (kernels/cuda/reduce.cuh): fixed row chunks summed in double, then added in chunk order. The
+// variance takes a second pass over x, around the exact double mean (two-pass accurate).
+namespace cuda {
+
+int64_t batch_norm_workspace_bytes(int64_t rows, int64_t channels);
+
+template <class T>
+void batch_norm_forward_training(const T* x, const T* gamma, const T* beta, int64_t rows,
+                                 int64_t channels, double epsilon, T* y, T* mean, T* variance,
+                                 T* inv_std, void* workspace, Stream stream);
+template <class T>
+void batch_norm_forward_inference(const T* x, const T* gamma, const T* beta, const T* mean,
+                                  const T* variance, int64_t rows, int64_t channels, double epsilon,
+                                  T* y, T* inv_std, void* workspace, Stream stream);
+template <class T>
+void batch_norm_backward(const T* x, const T* dy, const T* gamma, const T* mean, const T* inv_std,
+                         int64_t rows, int64_t channels, bool training,
+                         const cpu::BatchNormGradients<T>& grads, void* workspace, Stream stream);
+template <class T>
+void batch_norm_update_moving(const T* batch_mean, const T* batch_variance, int64_t rows,
+                              int64_t channels, double decay, double decay_product,
+                              T* mean_accumulator, T* variance_accumulator, T* corrected_mean,
+                              T* corrected_variance, Stream stream);
+template <class T>
+void batch_norm_correct_moving(const T* mean_accumulator, const T* variance_accumulator,
+                               int64_t channels, double decay_product, T* corrected_mean,
+                               T* corrected_variance, Stream stream);
+
+}  // namespace cuda
 
 }  // namespace rethink::kernels

@@ -25,4 +25,15 @@ template <class T>
 void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db, bool accumulate = false);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void bias_add_rows(const T* bias, int64_t rows, int64_t cols, T* y, Stream stream);
+// Bytes of device workspace bias_grad_rows needs.
+int64_t bias_grad_workspace_bytes(int64_t rows, int64_t cols);
+// Deterministic (kernels/cuda/reduce.cuh): fixed row chunks summed in double, then in order.
+template <class T>
+void bias_grad_rows(const T* dy, int64_t rows, int64_t cols, T* db, bool accumulate,
+                    void* workspace, Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -32,4 +32,13 @@ template <class T>
 void split_columns(const T* dy, int64_t rows, int64_t dy_cols, int64_t offset, int64_t cols, T* dx);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void concat_columns(const T* x, int64_t rows, int64_t cols, T* y, int64_t y_cols, int64_t offset,
+                    Stream stream);
+template <class T>
+void split_columns(const T* dy, int64_t rows, int64_t dy_cols, int64_t offset, int64_t cols, T* dx,
+                   Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 
+#include "kernels/cuda/context.h"
 #include "kernels/hd.h"
 #include "kernels/window2d.h"
 
@@ -224,5 +225,44 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
                      bool accumulate_dw, T* db, bool accumulate_db, T* workspace);
 
 }  // namespace cpu
+
+namespace cuda {
+
+// Col-buffer budget of one GPU tile: the whole batch for most of the paper's convolutions at
+// batch 128 (the largest, 28x28 with 96 channels in and a 3x3 window, takes two tiles), yet a
+// bounded workspace whatever the batch.
+inline constexpr int64_t kDefaultConv2dTileBytes = int64_t{256} << 20;
+
+// Tiles of whole images, run one after another on the stream (the GEMMs fill the GPU by
+// themselves), each tile's col buffer within `tile_bytes`.
+inline Conv2dPlan conv2d_plan(const WindowedShape& shape, int64_t out_c, int64_t element_size,
+                              int64_t tile_bytes = kDefaultConv2dTileBytes) {
+  return Conv2dPlan::make(shape, out_c, element_size, tile_bytes, /*threads=*/1);
+}
+// Workspace elements of either direction: one tile's col buffer, then (for a transposed_dx
+// backward) the flipped weights.
+inline int64_t conv2d_workspace_elements(const Conv2dPlan& plan) {
+  return plan.tile_elements() + (plan.transposed_dx ? plan.out_c * plan.col_cols() : 0);
+}
+// Bytes of reduction workspace the backward needs for the bias gradient.
+int64_t conv2d_backward_reduce_bytes(const Conv2dPlan& plan);
+
+template <class T>
+void im2col(const T* x, const WindowedShape& shape, T* col, Stream stream);
+template <class T>
+void col2im(const T* dcol, const WindowedShape& shape, T* dx, Stream stream);
+
+// As cpu::conv2d_forward, with cuBLAS GEMMs (ctx's math mode) on ctx.stream.
+template <class T>
+void conv2d_forward(const Context& ctx, const Conv2dPlan& plan, const T* x, const T* w, const T* b,
+                    T* y, T* workspace);
+// As cpu::conv2d_backward. The weight gradient accumulates tile by tile in the GEMMs (beta 1
+// after the first tile, or from the start with accumulate_dw): a fixed order, no atomics.
+template <class T>
+void conv2d_backward(const Context& ctx, const Conv2dPlan& plan, const T* x, const T* w,
+                     const T* dy, T* dx, T* dw, bool accumulate_dw, T* db, bool accumulate_db,
+                     T* workspace, void* reduce_workspace);
+
+}  // namespace cuda
 
 }  // namespace rethink::kernels

@@ -64,4 +64,11 @@ template <class T>
 void dropout_apply(const T* in, T* out, int64_t n, double p, const PhiloxStream& stream);
 }  // namespace cpu
 
+namespace cuda {
+// The same mask as cpu::dropout_apply, bit for bit; in and out may be the same buffer.
+template <class T>
+void dropout_apply(const T* in, T* out, int64_t n, double p, const PhiloxStream& stream,
+                   Stream cuda_stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -24,4 +24,10 @@ template <class T>
 void gather_rows(const T* src, const int32_t* index, int64_t rows, int64_t row_size, T* dst);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void gather_rows(const T* src, const int32_t* index, int64_t rows, int64_t row_size, T* dst,
+                 Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -50,4 +50,15 @@ template <class T>
 void global_avg_pool_backward(const T* dy, int64_t batch, int64_t pixels, int64_t channels, T* dx);
 }  // namespace cpu
 
+namespace cuda {
+// One thread per (image, channel) for the forward (its pixels summed in order, in double, as
+// on the CPU); one per element for the backward.
+template <class T>
+void global_avg_pool_forward(const T* x, int64_t batch, int64_t pixels, int64_t channels, T* y,
+                             Stream stream);
+template <class T>
+void global_avg_pool_backward(const T* dy, int64_t batch, int64_t pixels, int64_t channels, T* dx,
+                              Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -176,6 +176,15 @@ void lrn_backward(const T* x, const T* y, const T* inv_norm, const T* dy, T* dx,
                   const LrnParams& p);
 }  // namespace cpu
 
+namespace cuda {
+// One thread per pixel, running the functors below (the CPU's bodies).
+template <class T>
+void lrn_forward(const T* x, T* y, T* inv_norm, int64_t pixels, const LrnParams& p, Stream stream);
+template <class T>
+void lrn_backward(const T* x, const T* y, const T* inv_norm, const T* dy, T* dx, int64_t pixels,
+                  const LrnParams& p, Stream stream);
+}  // namespace cuda
+
 // The functors for given buffers and parameters (what cpu:: runs; the CUDA side launches them).
 template <class T>
 LrnForward<T> make_lrn_forward(const T* x, T* y, T* inv_norm, const LrnParams& p) {

@@ -11,5 +11,6 @@ RT_HD float hd_exp(float x) { return expf(x); }
 RT_HD double hd_exp(double x) { return exp(x); }
 RT_HD float hd_log(float x) { return logf(x); }
 RT_HD double hd_log(double x) { return log(x); }
+RT_HD double hd_nan() { return nan(""); }
 
 }  // namespace rethink::kernels

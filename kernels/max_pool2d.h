@@ -91,4 +91,13 @@ template <class T>
 void max_pool2d_backward(const T* dy, const int32_t* argmax, const WindowedShape& s, T* dx);
 }  // namespace cpu
 
+namespace cuda {
+// As cpu::max_pool2d_forward / _backward, one thread per element (the functors above).
+template <class T>
+void max_pool2d_forward(const T* x, const WindowedShape& s, T* y, int32_t* argmax, Stream stream);
+template <class T>
+void max_pool2d_backward(const T* dy, const int32_t* argmax, const WindowedShape& s, T* dx,
+                         Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -33,4 +33,11 @@ template <class T>
 void relu_backward(const T* y, const T* dy, T* dx, int64_t n);
 }  // namespace cpu
 
+namespace cuda {
+template <class T>
+void relu_forward(const T* x, T* y, int64_t n, Stream stream);
+template <class T>
+void relu_backward(const T* y, const T* dy, T* dx, int64_t n, Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

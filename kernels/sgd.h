@@ -39,4 +39,11 @@ template <class T>
 void sgd_momentum_step(T* w, const T* g, T* v, int64_t n, const SgdParams<T>& params);
 }  // namespace cpu
 
+namespace cuda {
+// One launch for the whole slab.
+template <class T>
+void sgd_momentum_step(T* w, const T* g, T* v, int64_t n, const SgdParams<T>& params,
+                       Stream stream);
+}  // namespace cuda
+
 }  // namespace rethink::kernels

@@ -27,7 +27,9 @@ struct SoftmaxCrossEntropyRow {
     for (int64_t k = 0; k < classes; ++k) s += hd_exp(x[k] - m);
     const T lse = m + hd_log(s);
     row_lse[r] = lse;
-    row_loss[r] = lse - x[labels[r]];
+    // A label out of range reads nothing and poisons its row (the CPU op rejects it first).
+    const int32_t label = labels[r];
+    row_loss[r] = label >= 0 && label < classes ? lse - x[label] : static_cast<T>(hd_nan());
   }
 };
 
@@ -57,5 +59,22 @@ template <class T>
 void softmax_cross_entropy_backward(const T* logits, const int32_t* labels, const T* row_lse,
                                     int64_t rows, int64_t classes, T scale, T* grad);
 }  // namespace cpu
+
+namespace cuda {
+// Bytes of device workspace the forward needs.
+int64_t softmax_cross_entropy_workspace_bytes(int64_t rows);
+// Writes row_loss, row_lse and loss[0], the mean of row_loss summed in double (deterministic).
+// A label outside [0, classes) makes its row's loss NaN (checking on the host would cost a
+// synchronization per step; the data sets check their labels when they load).
+template <class T>
+void softmax_cross_entropy_forward(const T* logits, const int32_t* labels, int64_t rows,
+                                   int64_t classes, T* row_loss, T* row_lse, T* loss,
+                                   void* workspace, Stream stream);
+// grad = (*dloss / rows) * (softmax - onehot): the upstream gradient is read on the device.
+template <class T>
+void softmax_cross_entropy_backward(const T* logits, const int32_t* labels, const T* row_lse,
+                                    int64_t rows, int64_t classes, const T* dloss, T* grad,
+                                    Stream stream);
+}  // namespace cuda
 
 }  // namespace rethink::kernels

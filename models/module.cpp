@@ -111,6 +111,15 @@ void Module::initialize(uint64_t seed) {
   initialize_tree(init);
 }
 
+void Module::to(Device device) {
+  for (const NamedParameter& p : parameters_) {
+    p.tensor.set_grad(Tensor());
+    p.tensor.set_data(p.tensor.to(device));
+  }
+  move_own_buffers(device);
+  for (auto& [name, child] : children_) child->to(device);
+}
+
 Tensor Module::add_parameter(std::string name, const Tensor& tensor, bool decay,
                              ExportLayout layout) {
   Tensor t = tensor;

@@ -107,6 +107,13 @@ class Module {
   // (Re)initializes every parameter and buffer from `seed`.
   void initialize(uint64_t seed);
 
+  // Moves every parameter and buffer of this module and its descendants to `device`. The
+  // tensors keep their identity (every handle follows); parameter gradients are dropped.
+  // Initialize first (the draws run on the host), then move, then gather the parameters into a
+  // ParameterSlab (it takes their device) -- or hand them to ParameterSlab(params, device),
+  // which moves the parameters itself.
+  void to(Device device);
+
  protected:
   // Returns the registered tensor (a handle that stays valid when the slab moves its data).
   Tensor add_parameter(std::string name, const Tensor& tensor, bool decay,
@@ -125,6 +132,8 @@ class Module {
   // Loads this module's own buffers; `values` (local names) holds only names own_buffers
   // lists, possibly none of them. Called once per load for every module that has buffers.
   virtual void load_own_buffers(const std::map<std::string, Tensor>& values) { (void)values; }
+  // Moves this module's own buffers (the state own_buffers lists) to `device`.
+  virtual void move_own_buffers(Device device) { (void)device; }
 
   // Runs a layer's computation on input x: an error it throws is rethrown naming this layer
   // (type and dotted path) and x's shape, and a running summarize() records the output.

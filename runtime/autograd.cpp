@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "kernels/axpy.h"
+#include "runtime/cuda_context.h"
 
 namespace rethink {
 namespace {
@@ -68,10 +69,13 @@ NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 void accumulate(const Tensor& dst, const Tensor& src) {
   check_same_shape(dst, src, "gradient accumulation");
   check_same_device(dst, src, "gradient accumulation");
-  RT_CHECK(dst.device().is_cpu(), "gradient accumulation on {} has no CUDA kernel yet",
-           dst.describe());
   dispatch_floating(dst.dtype(), "gradient accumulation", [&]<class T>() {
-    kernels::cpu::axpy(T(1), src.data<T>(), dst.data<T>(), dst.numel());
+    if (dst.device().is_cpu()) {
+      kernels::cpu::axpy(T(1), src.data<T>(), dst.data<T>(), dst.numel());
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::axpy(T(1), src.data<T>(), dst.data<T>(), dst.numel(),
+                          cuda_stream(dst.device()));
+    }
   });
 }
 

@@ -35,8 +35,12 @@ ResolvedDevice resolve_device(const DeviceRequest& request) {
     if (gpus.devices.empty()) {
       return {Device::cpu(), fmt::format("no usable GPU: {}", gpus.why_none)};
     }
-    const GpuInfo& g = gpus.devices.front();
-    return {Device::cuda(g.index), fmt::format("CUDA device {} ({})", g.index, g.name)};
+    for (const GpuInfo& g : gpus.devices) {
+      if (g.unsupported.empty()) {
+        return {Device::cuda(g.index), fmt::format("CUDA device {} ({})", g.index, g.name)};
+      }
+    }
+    return {Device::cpu(), fmt::format("no usable GPU: {}", gpus.devices.front().unsupported)};
   }
   if (gpus.devices.empty()) {
     throw UserError(fmt::format("--device cuda:{} asked for a GPU, but there is no usable GPU: {}; "
@@ -44,9 +48,10 @@ ResolvedDevice resolve_device(const DeviceRequest& request) {
                                 request.index, gpus.why_none));
   }
   for (const GpuInfo& g : gpus.devices) {
-    if (g.index == request.index) {
-      return {Device::cuda(g.index), fmt::format("CUDA device {} ({})", g.index, g.name)};
-    }
+    if (g.index != request.index) continue;
+    if (!g.unsupported.empty())
+      throw UserError(fmt::format("--device cuda:{}: {}", g.index, g.unsupported));
+    return {Device::cuda(g.index), fmt::format("CUDA device {} ({})", g.index, g.name)};
   }
   throw UserError(fmt::format("--device cuda:{}: there are only {} CUDA device(s) (0..{})",
                               request.index, gpus.devices.size(), gpus.devices.size() - 1));

@@ -4,6 +4,8 @@
 
 #if RETHINK_WITH_CUDA
 #include <cuda_runtime_api.h>
+
+#include "kernels/cuda/handles.h"
 #endif
 
 namespace rethink {
@@ -25,8 +27,14 @@ GpuQuery run_query() {
       cudaGetLastError();
       continue;
     }
-    q.devices.push_back({i, prop.name, prop.major, prop.minor, prop.totalGlobalMem,
-                         prop.multiProcessorCount});
+    GpuInfo info{
+        i, prop.name, prop.major, prop.minor, prop.totalGlobalMem, prop.multiProcessorCount, ""};
+    try {
+      info.unsupported = kernels::cuda::device_unsupported_reason(i);
+    } catch (const std::exception& e) {
+      info.unsupported = e.what();
+    }
+    q.devices.push_back(std::move(info));
   }
   if (q.devices.empty()) q.why_none = "the CUDA runtime reports no devices";
 #else

@@ -15,6 +15,9 @@ struct GpuInfo {
   int compute_minor = 0;
   size_t memory_bytes = 0;
   int multiprocessors = 0;
+  // Empty when this build has code for the device; otherwise why not and the fix (a GPU older
+  // than the compiled architectures).
+  std::string unsupported;
 };
 
 struct GpuQuery {

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
 #include "kernels/check.h"
+#include "runtime/cuda_context.h"
+#include "runtime/device_allocator.h"
 
 #if RETHINK_WITH_CUDA
 #include <cuda_runtime_api.h>
@@ -18,14 +21,20 @@ namespace {
 
 double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
-#if !RETHINK_WITH_CUDA
-[[noreturn]] void throw_built_without_cuda() {
-  RT_FAIL("this build of rethink was built without CUDA: use --device cpu, or rebuild with nvcc "
-          "on PATH (-DRETHINK_CUDA=ON)");
+std::atomic<bool> g_poison{false};
+
+constexpr int kPoisonByte = 0xFF;
+
+#if RETHINK_WITH_CUDA
+cudaStream_t stream_of(Device device) {
+  return reinterpret_cast<cudaStream_t>(cuda_stream(device));
 }
 #endif
 
 }  // namespace
+
+void set_poison_new_memory(bool on) { g_poison.store(on); }
+bool poison_new_memory() { return g_poison.load(); }
 
 Storage::Storage(Device device, size_t bytes) : device_(device), bytes_(bytes) {
   if (bytes == 0) return;
@@ -35,17 +44,13 @@ Storage::Storage(Device device, size_t bytes) : device_(device), bytes_(bytes) {
     if (data_ == nullptr) {
       throw Error(fmt::format("out of host memory allocating {:.1f} MiB", mib(bytes)));
     }
+    if (poison_new_memory()) std::memset(data_, kPoisonByte, bytes);
     return;
   }
 #if RETHINK_WITH_CUDA
-  RT_CUDA_CHECK(cudaSetDevice(device.index));
-  if (cudaError_t status = cudaMalloc(&data_, bytes); status != cudaSuccess) {
-    cudaGetLastError();
-    size_t free_bytes = 0, total_bytes = 0;
-    cudaMemGetInfo(&free_bytes, &total_bytes);
-    throw Error(fmt::format("out of GPU memory on {} allocating {:.1f} MiB ({:.1f} of {:.1f} MiB "
-                            "free): lower --batch or use a smaller model",
-                            device.to_string(), mib(bytes), mib(free_bytes), mib(total_bytes)));
+  data_ = device_allocate(device, bytes);
+  if (poison_new_memory()) {
+    RT_CUDA_CHECK(cudaMemsetAsync(data_, kPoisonByte, bytes, stream_of(device)));
   }
 #else
   throw_built_without_cuda();
@@ -58,9 +63,7 @@ Storage::~Storage() {
     std::free(data_);
     return;
   }
-#if RETHINK_WITH_CUDA
-  cudaFree(data_);  // a destructor must not throw; a failure here surfaces at the next check
-#endif
+  device_release(device_, data_);
 }
 
 void copy_bytes(Device dst_device, void* dst, Device src_device, const void* src, size_t bytes) {
@@ -70,7 +73,16 @@ void copy_bytes(Device dst_device, void* dst, Device src_device, const void* src
     return;
   }
 #if RETHINK_WITH_CUDA
-  RT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+  if (src_device.is_cuda() && dst_device.is_cuda() && src_device != dst_device) {
+    // Across GPUs: the source's queued work must finish before the destination's stream reads.
+    synchronize(src_device);
+  }
+  // The copy runs on the stream of the device that is not the host (the destination's when
+  // both are devices), after everything queued there.
+  const Device on = dst_device.is_cuda() ? dst_device : src_device;
+  const cudaStream_t stream = stream_of(on);
+  RT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream));
+  if (dst_device.is_cpu() || src_device.is_cpu()) RT_CUDA_CHECK(cudaStreamSynchronize(stream));
 #else
   throw_built_without_cuda();
 #endif
@@ -83,7 +95,7 @@ void zero_bytes(Device device, void* dst, size_t bytes) {
     return;
   }
 #if RETHINK_WITH_CUDA
-  RT_CUDA_CHECK(cudaMemset(dst, 0, bytes));
+  RT_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_of(device)));
 #else
   throw_built_without_cuda();
 #endif

@@ -1,4 +1,5 @@
-// Raw memory behind tensors: 64-byte-aligned host buffers, or device memory on a GPU.
+// Raw memory behind tensors: 64-byte-aligned host buffers, or device memory on a GPU (from the
+// device's caching allocator, runtime/device_allocator.h).
 #pragma once
 
 #include <cstddef>
@@ -27,10 +28,29 @@ class Storage {
   void* data_ = nullptr;
 };
 
-// Copies bytes between any two devices (host-device copies synchronize).
+// Copies bytes between any two devices, ordered on the devices' streams. A copy to or from
+// the host returns once it is done (the host buffer may then be reused); a device-to-device
+// copy is queued like a kernel.
 void copy_bytes(Device dst_device, void* dst, Device src_device, const void* src, size_t bytes);
 
-// Sets bytes to zero on either device.
+// Sets bytes to zero on either device (queued on the device's stream).
 void zero_bytes(Device device, void* dst, size_t bytes);
+
+// While on, every new Storage (host or device) is filled with 0xFF bytes, a NaN in float32
+// and float64 and -1 in the integers, so that a kernel which leaves an output element
+// unwritten fails the test that compares it. Off by default; tests turn it on (PoisonScope).
+void set_poison_new_memory(bool on);
+bool poison_new_memory();
+
+class PoisonScope {
+ public:
+  PoisonScope() : previous_(poison_new_memory()) { set_poison_new_memory(true); }
+  ~PoisonScope() { set_poison_new_memory(previous_); }
+  PoisonScope(const PoisonScope&) = delete;
+  PoisonScope& operator=(const PoisonScope&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace rethink

@@ -4,13 +4,22 @@ namespace rethink {
 
 ParameterSlab::ParameterSlab(const std::vector<NamedParameter>& params) {
   RT_CHECK(!params.empty(), "a parameter slab needs at least one parameter");
+  gather(params, params.front().tensor.device(), /*same_device=*/true);
+}
+
+ParameterSlab::ParameterSlab(const std::vector<NamedParameter>& params, Device device) {
+  RT_CHECK(!params.empty(), "a parameter slab needs at least one parameter");
+  gather(params, device, /*same_device=*/false);
+}
+
+void ParameterSlab::gather(const std::vector<NamedParameter>& params, Device device,
+                           bool same_device) {
   const DType dtype = params.front().tensor.dtype();
-  const Device device = params.front().tensor.device();
   std::vector<const NamedParameter*> ordered;
   for (bool decay : {true, false}) {
     for (const NamedParameter& p : params) {
       if (p.decay != decay) continue;
-      RT_CHECK(p.tensor.dtype() == dtype && p.tensor.device() == device,
+      RT_CHECK(p.tensor.dtype() == dtype && (!same_device || p.tensor.device() == device),
                "parameter {} is {}, but the first parameter is {} on {}: one slab holds one "
                "dtype on one device",
                p.name, p.tensor.describe(), dtype_name(dtype), device.to_string());

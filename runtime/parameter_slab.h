@@ -34,6 +34,10 @@ class ParameterSlab {
   // the given order) and points each parameter there; gives each a gradient that is a view
   // into a second, zeroed buffer. All parameters must share one dtype and device.
   explicit ParameterSlab(const std::vector<NamedParameter>& params);
+  // The same on `device`: each parameter's values are copied there from wherever they are,
+  // which is how a model's parameters move to a GPU (every holder of a parameter sees the
+  // slab's memory afterwards). All parameters must share one dtype.
+  ParameterSlab(const std::vector<NamedParameter>& params, Device device);
 
   const Tensor& values() const { return values_; }
   const Tensor& grads() const { return grads_; }
@@ -44,6 +48,8 @@ class ParameterSlab {
   void zero_grad();
 
  private:
+  void gather(const std::vector<NamedParameter>& params, Device device, bool same_device);
+
   Tensor values_;
   Tensor grads_;
   int64_t decayed_numel_ = 0;

@@ -4,6 +4,7 @@
 
 #include "kernels/fill.h"
 #include "runtime/autograd.h"
+#include "runtime/cuda_context.h"
 
 namespace rethink {
 
@@ -140,10 +141,8 @@ const Tensor& Tensor::fill_(double value) const {
   dispatch_any(dtype(), [&]<class T>() {
     if (device().is_cpu()) {
       kernels::cpu::fill(static_cast<T>(value), data<T>(), numel());
-    } else {
-#if RETHINK_WITH_CUDA
-      kernels::cuda::fill(static_cast<T>(value), data<T>(), numel(), nullptr);
-#endif
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::fill(static_cast<T>(value), data<T>(), numel(), cuda_stream(device()));
     }
   });
   return *this;

@@ -207,6 +207,15 @@ void batch_norm_update_moving(const T* batch_mean, const T* batch_variance, int6
                                      variance_accumulator, corrected_mean, corrected_variance});
 }
 
+template <class T>
+void batch_norm_correct_moving(const T* mean_accumulator, const T* variance_accumulator,
+                               int64_t channels, double decay_product, T* corrected_mean,
+                               T* corrected_variance) {
+  for_each(channels,
+           BatchNormCorrect<T>{mean_accumulator, variance_accumulator, 1 / (1 - decay_product),
+                               corrected_mean, corrected_variance});
+}
+
 #define RETHINK_INSTANTIATE(T)                                                                    \
   template void batch_norm_forward_training<T>(const T*, const T*, const T*, int64_t, int64_t,    \
                                                double, T*, T*, T*, T*, void*);                    \
@@ -215,7 +224,8 @@ void batch_norm_update_moving(const T* batch_mean, const T* batch_variance, int6
   template void batch_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, \
                                        int64_t, bool, const BatchNormGradients<T>&, void*);       \
   template void batch_norm_update_moving<T>(const T*, const T*, int64_t, int64_t, double, double, \
-                                            T*, T*, T*, T*);
+                                            T*, T*, T*, T*);                                      \
+  template void batch_norm_correct_moving<T>(const T*, const T*, int64_t, double, T*, T*);
 RETHINK_INSTANTIATE(float)
 RETHINK_INSTANTIATE(double)
 #undef RETHINK_INSTANTIATE

@@ -6,12 +6,10 @@
 
 #include "kernels/check.h"
 
-namespace rethink::kernels::cpu {
-namespace {
+namespace rethink::kernels {
 
-// Checks what a BLAS would otherwise report by printing and aborting.
-void check_gemm_args(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t lda,
-                     int64_t ldb, int64_t ldc) {
+void detail::check_gemm_args(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                             int64_t lda, int64_t ldb, int64_t ldc) {
   RT_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m={} n={} k={}", m, n, k);
   const int64_t a_cols = trans_a ? m : k;
   const int64_t b_cols = trans_b ? k : n;
@@ -20,6 +18,9 @@ void check_gemm_args(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
            "gemm: leading dimensions lda={} ldb={} ldc={} too small for m={} n={} k={}", lda, ldb,
            ldc, m, n, k);
 }
+
+namespace cpu {
+namespace {
 
 CBLAS_TRANSPOSE to_cblas(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
 
@@ -40,7 +41,7 @@ void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, bla
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  check_gemm_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
+  detail::check_gemm_args(trans_a, trans_b, m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
   const auto i = [](int64_t v) { return static_cast<blasint>(v); };
   blas_gemm(to_cblas(trans_a), to_cblas(trans_b), i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb),
@@ -52,4 +53,5 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const fl
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                            const double*, int64_t, double, double*, int64_t);
 
-}  // namespace rethink::kernels::cpu
+}  // namespace cpu
+}  // namespace rethink::kernels

@@ -1,11 +1,76 @@
 #include "kernels/cuda/check.h"
 
+#include <cublas_v2.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/cuda/blas_check.h"
+
 namespace rethink::kernels::cuda {
+namespace {
+
+// "cuda:0 (NVIDIA H200)", or "the current CUDA device" when even that cannot be asked.
+std::string current_device() {
+  int device = -1;
+  if (cudaGetDevice(&device) != cudaSuccess) {
+    cudaGetLastError();
+    return "the current CUDA device";
+  }
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
+    cudaGetLastError();
+    return fmt::format("cuda:{}", device);
+  }
+  return fmt::format("cuda:{} ({})", device, prop.name);
+}
+
+// A fault inside a kernel poisons the process's context: every later call fails the same way.
+bool is_sticky(cudaError_t status) {
+  switch (status) {
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchFailure:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorHardwareStackError:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorAssert:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorECCUncorrectable:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string hint_for(cudaError_t status) {
+  if (status == cudaErrorMemoryAllocation) {
+    return "; the GPU is out of memory: lower --batch or use a smaller model";
+  }
+  if (status == cudaErrorNoKernelImageForDevice || status == cudaErrorUnsupportedPtxVersion ||
+      status == cudaErrorInvalidDeviceFunction) {
+    return "; this build has no code for the GPU's architecture: reconfigure with "
+           "-DCMAKE_CUDA_ARCHITECTURES=<its compute capability, e.g. 75> and rebuild";
+  }
+  if (status == cudaErrorInsufficientDriver || status == cudaErrorNoDevice) {
+    return "; there is no usable GPU: run with --device cpu";
+  }
+  if (is_sticky(status)) {
+    return std::string("; a kernel faulted, and the GPU context of this process is lost") +
+           (sync_debug_enabled() ? ": run the same command under compute-sanitizer to find "
+                                   "the bad access"
+                                 : ": rerun with RETHINK_SYNC_DEBUG=1 to name the launch that "
+                                   "faulted");
+  }
+  if (!sync_debug_enabled()) {
+    return "; rerun with RETHINK_SYNC_DEBUG=1 to find the launch that failed";
+  }
+  return "";
+}
+
+}  // namespace
 
 bool sync_debug_enabled() {
   static const bool enabled = [] {
@@ -16,19 +81,28 @@ bool sync_debug_enabled() {
 }
 
 void throw_cuda_error(cudaError_t status, const char* expr, const char* file, int line) {
+  if (!is_sticky(status)) cudaGetLastError();  // leave no stale error for the next check
+  detail::throw_located(
+      file, line,
+      fmt::format("CUDA call {} failed on {}: {} ({}){}", expr, current_device(),
+                  cudaGetErrorString(status), cudaGetErrorName(status), hint_for(status)));
+}
+
+void throw_cublas_error(cublasStatus_t status, const char* expr, const char* file, int line) {
   std::string hint;
-  if (status == cudaErrorMemoryAllocation) {
-    hint = "; the GPU is out of memory: lower --batch or free the device";
-  } else if (status == cudaErrorNoKernelImageForDevice ||
-             status == cudaErrorUnsupportedPtxVersion) {
-    hint = "; this build has no code for the GPU's architecture: reconfigure with "
-           "-DCMAKE_CUDA_ARCHITECTURES=<its compute capability>";
-  } else if (!sync_debug_enabled()) {
-    hint = "; rerun with RETHINK_SYNC_DEBUG=1 to find the launch that failed";
+  if (status == CUBLAS_STATUS_ALLOC_FAILED) {
+    hint = "; the GPU is out of memory: lower --batch or use a smaller model";
+  } else if (status == CUBLAS_STATUS_NOT_INITIALIZED) {
+    hint =
+        "; cuBLAS could not start (no usable GPU or driver, or libcublas is missing): run "
+        "with --device cpu, or put libcublas.so.13 on LD_LIBRARY_PATH";
+  } else if (status == CUBLAS_STATUS_ARCH_MISMATCH) {
+    hint = "; the GPU is too old for this operation";
   }
-  detail::throw_located(file, line,
-                        fmt::format("CUDA call {} failed: {} ({}){}", expr,
-                                    cudaGetErrorString(status), cudaGetErrorName(status), hint));
+  detail::throw_located(
+      file, line,
+      fmt::format("cuBLAS call {} failed on {}: {} ({}){}", expr, current_device(),
+                  cublasGetStatusString(status), cublasGetStatusName(status), hint));
 }
 
 }  // namespace rethink::kernels::cuda

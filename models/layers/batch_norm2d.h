@@ -48,6 +48,7 @@ class BatchNorm2d : public Module {
   void init_parameters(Initializer& init) override;
   void own_buffers(std::vector<NamedBuffer>& out) const override;
   void load_own_buffers(const std::map<std::string, Tensor>& values) override;
+  void move_own_buffers(Device device) override { stats_.to(device); }
 
  private:
   BatchNormAffine affine_;

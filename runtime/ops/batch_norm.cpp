@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "kernels/batch_norm.h"
+#include "kernels/cudnn/batch_norm.h"
 #include "runtime/autograd.h"
+#include "runtime/compute_settings.h"
 #include "runtime/ops/op_checks.h"
 #include "runtime/workspace.h"
 
@@ -16,13 +18,36 @@ void* workspace_for(int64_t rows, int64_t channels) {
       static_cast<size_t>(kernels::cpu::batch_norm_workspace_bytes(rows, channels)));
 }
 
+// Ours everywhere; cuDNN for float32 on a GPU when the run asks for the cuDNN engine (as
+// conv2d chooses).
+ConvEngine engine_for(const Tensor& x) {
+  return x.device().is_cuda() && x.dtype() == DType::kFloat32 ? compute_settings().conv_engine
+                                                              : ConvEngine::kOurs;
+}
+
+Tensor device_workspace(const Tensor& x, int64_t rows, int64_t channels, ConvEngine engine) {
+#if RETHINK_WITH_CUDA
+  return device_scratch(x.device(),
+                        engine == ConvEngine::kCudnn
+                            ? kernels::cudnn::batch_norm_workspace_bytes(rows, channels)
+                            : kernels::cuda::batch_norm_workspace_bytes(rows, channels));
+#else
+  (void)x, (void)rows, (void)channels, (void)engine;
+  throw_built_without_cuda();
+#endif
+}
+
 // Keeps the mean and inv_std the forward normalized with ([2, C]), not the statistics object:
 // in eval mode the moving averages may change before the backward runs.
 class BatchNormBackward final : public Node {
  public:
   BatchNormBackward(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor saved,
-                    bool training)
-      : Node({x, gamma, beta}), saved_(std::move(saved)), training_(training) {}
+                    bool training, ConvEngine engine, double epsilon)
+      : Node({x, gamma, beta}),
+        saved_(std::move(saved)),
+        training_(training),
+        engine_(engine),
+        epsilon_(epsilon) {}
   std::string_view name() const override { return "batch_norm"; }
 
   std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>& into) override {
@@ -31,13 +56,13 @@ class BatchNormBackward final : public Node {
     const Tensor& beta = inputs()[2];
     const int64_t channels = x.size(-1);
     const int64_t rows = x.numel() / channels;
+    // cuDNN has only the training backward, and always writes dx.
+    const bool cudnn = engine_ == ConvEngine::kCudnn && training_;
     Tensor dx, dgamma, dbeta;
+    if (x.requires_grad() || cudnn) dx = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch_floating(x.dtype(), "batch_norm backward", [&]<class T>() {
       kernels::cpu::BatchNormGradients<T> grads;
-      if (x.requires_grad()) {
-        dx = Tensor::empty(x.shape(), x.dtype(), x.device());
-        grads.dx = dx.data<T>();
-      }
+      if (dx.defined()) grads.dx = dx.data<T>();
       if (gamma.defined() && gamma.requires_grad()) {
         const bool add = into[1].defined();
         if (!add) dgamma = Tensor::empty(gamma.shape(), gamma.dtype(), x.device());
@@ -50,17 +75,35 @@ class BatchNormBackward final : public Node {
         grads.dbeta = (add ? into[2] : dbeta).data<T>();
         grads.add_dbeta = add;
       }
+      const T* g = gamma.defined() ? gamma.data<T>() : nullptr;
       const T* saved = saved_.data<T>();
-      kernels::cpu::batch_norm_backward<T>(
-          x.data<T>(), dy.data<T>(), gamma.defined() ? gamma.data<T>() : nullptr, saved,
-          saved + channels, rows, channels, training_, grads, workspace_for(rows, channels));
+      if (x.device().is_cpu()) {
+        kernels::cpu::batch_norm_backward<T>(x.data<T>(), dy.data<T>(), g, saved, saved + channels,
+                                             rows, channels, training_, grads,
+                                             workspace_for(rows, channels));
+      } else if constexpr (kBuiltWithCuda) {
+        const Tensor ws =
+            device_workspace(x, rows, channels, cudnn ? ConvEngine::kCudnn : ConvEngine::kOurs);
+        if (cudnn) {
+          kernels::cudnn::batch_norm_backward_training<T>(
+              cudnn_context(x.device()), x.data<T>(), dy.data<T>(), g, saved, saved + channels,
+              rows, channels, epsilon_, grads, ws.raw_data());
+        } else {
+          kernels::cuda::batch_norm_backward<T>(x.data<T>(), dy.data<T>(), g, saved,
+                                                saved + channels, rows, channels, training_, grads,
+                                                ws.raw_data(), stream_of(x));
+        }
+      }
     });
+    if (!x.requires_grad()) dx = Tensor();
     return {dx, dgamma, dbeta};
   }
 
  private:
   Tensor saved_;
   bool training_;
+  ConvEngine engine_;
+  double epsilon_;
 };
 
 void check_parameter(const Tensor& p, const Tensor& x, int64_t channels, std::string_view what) {
@@ -88,13 +131,14 @@ BatchNormStatistics::BatchNormStatistics(int64_t channels, DType dtype, Device d
 
 void BatchNormStatistics::update(const Tensor& batch_mean, const Tensor& batch_variance,
                                  int64_t count, double decay) {
-  require_cpu(mean_accumulator_, "BatchNormStatistics::update");
   check_shape(batch_mean, Shape{channels_}, "BatchNormStatistics::update batch mean");
   check_shape(batch_variance, Shape{channels_}, "BatchNormStatistics::update batch variance");
   RT_CHECK(batch_mean.dtype() == dtype() && batch_variance.dtype() == dtype(),
            "BatchNormStatistics::update: batch statistics {} and {} must be {} like the "
            "statistics",
            batch_mean.describe(), batch_variance.describe(), dtype_name(dtype()));
+  check_same_device(batch_mean, mean_accumulator_, "BatchNormStatistics::update");
+  check_same_device(batch_variance, mean_accumulator_, "BatchNormStatistics::update");
   RT_CHECK(count >= 2,
            "BatchNormStatistics::update: an unbiased variance needs at least 2 values per "
            "channel, got {}",
@@ -103,10 +147,17 @@ void BatchNormStatistics::update(const Tensor& batch_mean, const Tensor& batch_v
            decay);
   const double product = decay_product_ * decay;
   dispatch_floating(dtype(), "BatchNormStatistics::update", [&]<class T>() {
-    kernels::cpu::batch_norm_update_moving<T>(
-        batch_mean.data<T>(), batch_variance.data<T>(), count, channels_, decay, product,
-        mean_accumulator_.data<T>(), variance_accumulator_.data<T>(), corrected_mean_.data<T>(),
-        corrected_variance_.data<T>());
+    if (device().is_cpu()) {
+      kernels::cpu::batch_norm_update_moving<T>(
+          batch_mean.data<T>(), batch_variance.data<T>(), count, channels_, decay, product,
+          mean_accumulator_.data<T>(), variance_accumulator_.data<T>(), corrected_mean_.data<T>(),
+          corrected_variance_.data<T>());
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::batch_norm_update_moving<T>(
+          batch_mean.data<T>(), batch_variance.data<T>(), count, channels_, decay, product,
+          mean_accumulator_.data<T>(), variance_accumulator_.data<T>(), corrected_mean_.data<T>(),
+          corrected_variance_.data<T>(), stream_of(mean_accumulator_));
+    }
   });
   decay_product_ = product;
   ++updates_;
@@ -137,29 +188,34 @@ void BatchNormStatistics::reset() {
   refresh_corrected();
 }
 
+void BatchNormStatistics::to(Device device) {
+  for (const Tensor* t :
+       {&mean_accumulator_, &variance_accumulator_, &corrected_mean_, &corrected_variance_}) {
+    t->set_data(t->to(device));  // every holder of these handles sees the new memory
+  }
+}
+
 void BatchNormStatistics::refresh_corrected() {
   if (updates_ == 0) {
     corrected_mean_.zero_();
     corrected_variance_.fill_(1.0);
     return;
   }
-  require_cpu(mean_accumulator_, "BatchNormStatistics");
-  const double inv_weight = 1 / (1 - decay_product_);
   dispatch_floating(dtype(), "BatchNormStatistics", [&]<class T>() {
-    const T* m = mean_accumulator_.data<T>();
-    const T* v = variance_accumulator_.data<T>();
-    T* cm = corrected_mean_.data<T>();
-    T* cv = corrected_variance_.data<T>();
-    for (int64_t c = 0; c < channels_; ++c) {
-      cm[c] = static_cast<T>(static_cast<double>(m[c]) * inv_weight);
-      cv[c] = static_cast<T>(static_cast<double>(v[c]) * inv_weight);
+    if (device().is_cpu()) {
+      kernels::cpu::batch_norm_correct_moving<T>(
+          mean_accumulator_.data<T>(), variance_accumulator_.data<T>(), channels_, decay_product_,
+          corrected_mean_.data<T>(), corrected_variance_.data<T>());
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::batch_norm_correct_moving<T>(
+          mean_accumulator_.data<T>(), variance_accumulator_.data<T>(), channels_, decay_product_,
+          corrected_mean_.data<T>(), corrected_variance_.data<T>(), stream_of(mean_accumulator_));
     }
   });
 }
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                   BatchNormStatistics& stats, bool training, const BatchNormOptions& options) {
-  require_cpu(x, "batch_norm");
   RT_CHECK(x.rank() == 2 || x.rank() == 4,
            "batch_norm: input must be NHWC [N, H, W, C] or [N, C] (channels last), got {}",
            x.describe());
@@ -185,24 +241,58 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
            "but input {} has {} (N*H*W); use eval mode or a larger batch",
            x.shape().to_string(), rows);
 
+  if (engine_for(x) == ConvEngine::kCudnn) {
+    RT_CHECK(options.epsilon >= 1e-5,
+             "batch_norm: cuDNN needs epsilon >= 1e-5 (CUDNN_BN_MIN_EPSILON), got {}: use "
+             "--conv-engine ours",
+             options.epsilon);
+  }
+
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   // Rows: the mean and inv_std normalized with (kept for the backward), then in training the
   // biased batch variance for the moving averages.
   Tensor saved = Tensor::empty(Shape{training ? 3 : 2, channels}, x.dtype(), x.device());
+  if (!training) saved.flat_view(0, Shape{channels}).copy_(stats.corrected_mean());
+  const ConvEngine engine = engine_for(x);
   dispatch_floating(x.dtype(), "batch_norm", [&]<class T>() {
     const T* g = gamma.defined() ? gamma.data<T>() : nullptr;
     const T* b = beta.defined() ? beta.data<T>() : nullptr;
     T* s = saved.data<T>();
-    if (training) {
-      kernels::cpu::batch_norm_forward_training<T>(
-          x.data<T>(), g, b, rows, channels, options.epsilon, y.data<T>(), s, s + 2 * channels,
-          s + channels, workspace_for(rows, channels));
-    } else {
-      const T* mean = stats.corrected_mean().data<T>();
-      std::copy(mean, mean + channels, s);
-      kernels::cpu::batch_norm_forward_inference<T>(
-          x.data<T>(), g, b, mean, stats.corrected_variance().data<T>(), rows, channels,
-          options.epsilon, y.data<T>(), s + channels, workspace_for(rows, channels));
+    const T* mean = stats.corrected_mean().data<T>();
+    const T* variance = stats.corrected_variance().data<T>();
+    const double eps = options.epsilon;
+    if (x.device().is_cpu()) {
+      void* ws = workspace_for(rows, channels);
+      if (training) {
+        kernels::cpu::batch_norm_forward_training<T>(x.data<T>(), g, b, rows, channels, eps,
+                                                     y.data<T>(), s, s + 2 * channels, s + channels,
+                                                     ws);
+      } else {
+        kernels::cpu::batch_norm_forward_inference<T>(x.data<T>(), g, b, mean, variance, rows,
+                                                      channels, eps, y.data<T>(), s + channels, ws);
+      }
+    } else if constexpr (kBuiltWithCuda) {
+      const Tensor ws = device_workspace(x, rows, channels, engine);
+      if (engine == ConvEngine::kCudnn) {
+        const kernels::cuda::Context ctx = cudnn_context(x.device());
+        if (training) {
+          kernels::cudnn::batch_norm_forward_training<T>(ctx, x.data<T>(), g, b, rows, channels,
+                                                         eps, y.data<T>(), s, s + 2 * channels,
+                                                         s + channels, ws.raw_data());
+        } else {
+          kernels::cudnn::batch_norm_forward_inference<T>(ctx, x.data<T>(), g, b, mean, variance,
+                                                          rows, channels, eps, y.data<T>(),
+                                                          s + channels, ws.raw_data());
+        }
+      } else if (training) {
+        kernels::cuda::batch_norm_forward_training<T>(x.data<T>(), g, b, rows, channels, eps,
+                                                      y.data<T>(), s, s + 2 * channels,
+                                                      s + channels, ws.raw_data(), stream_of(x));
+      } else {
+        kernels::cuda::batch_norm_forward_inference<T>(x.data<T>(), g, b, mean, variance, rows,
+                                                       channels, eps, y.data<T>(), s + channels,
+                                                       ws.raw_data(), stream_of(x));
+      }
     }
   });
   if (training) {
@@ -210,7 +300,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                  saved.flat_view(2 * channels, Shape{channels}), rows, options.decay);
   }
   if (needs_grad(x, gamma, beta)) {
-    record(y, std::make_shared<BatchNormBackward>(x, gamma, beta, saved, training));
+    record(y, std::make_shared<BatchNormBackward>(x, gamma, beta, saved, training, engine,
+                                                  options.epsilon));
   }
   return y;
 }

@@ -52,6 +52,9 @@ class BatchNormStatistics {
   // Back to the state at construction: zero accumulators, no updates.
   void reset();
 
+  // Moves the statistics to `device`; the handles the getters returned follow them.
+  void to(Device device);
+
  private:
   void refresh_corrected();
 

@@ -31,7 +31,12 @@ class ConcatBackward final : public Node {
         const int64_t cols = x.size(-1);
         if (x.requires_grad()) {
           dxs[i] = Tensor::empty(x.shape(), x.dtype(), x.device());
-          kernels::cpu::split_columns(dy.data<T>(), rows, total, offset, cols, dxs[i].data<T>());
+          if (dy.device().is_cpu()) {
+            kernels::cpu::split_columns(dy.data<T>(), rows, total, offset, cols, dxs[i].data<T>());
+          } else if constexpr (kBuiltWithCuda) {
+            kernels::cuda::split_columns(dy.data<T>(), rows, total, offset, cols, dxs[i].data<T>(),
+                                         stream_of(dy));
+          }
         }
         offset += cols;
       }
@@ -48,7 +53,6 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
     RT_CHECK(xs[i].defined(), "concat_channels: input {} is an undefined tensor", i);
   }
   const Tensor& first = xs[0];
-  require_cpu(first, "concat_channels");
   RT_CHECK(first.rank() >= 1, "concat_channels: input 0 {} has no channel dimension",
            first.describe());
   std::vector<int64_t> dims = first.shape().dims();
@@ -75,7 +79,12 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
   dispatch_floating(first.dtype(), "concat_channels", [&]<class T>() {
     int64_t offset = 0;
     for (const Tensor& x : xs) {
-      kernels::cpu::concat_columns(x.data<T>(), rows, x.size(-1), y.data<T>(), channels, offset);
+      if (y.device().is_cpu()) {
+        kernels::cpu::concat_columns(x.data<T>(), rows, x.size(-1), y.data<T>(), channels, offset);
+      } else if constexpr (kBuiltWithCuda) {
+        kernels::cuda::concat_columns(x.data<T>(), rows, x.size(-1), y.data<T>(), channels, offset,
+                                      stream_of(y));
+      }
       offset += x.size(-1);
     }
   });

@@ -1,18 +1,28 @@
 #include "runtime/ops/conv2d.h"
 
+#include "kernels/bias.h"
 #include "kernels/conv2d.h"
+#include "kernels/cudnn/conv2d.h"
 #include "runtime/autograd.h"
+#include "runtime/compute_settings.h"
 #include "runtime/ops/op_checks.h"
 #include "runtime/workspace.h"
 
 namespace rethink::ops {
 namespace {
 
+// The engine a convolution runs with: ours everywhere, cuDNN for float32 on a GPU when the
+// run asks (the reference is for float32; float64, the numeric experiments' type, stays ours).
+ConvEngine engine_for(const Tensor& x) {
+  return x.device().is_cuda() && x.dtype() == DType::kFloat32 ? compute_settings().conv_engine
+                                                              : ConvEngine::kOurs;
+}
+
 class Conv2dBackward final : public Node {
  public:
   Conv2dBackward(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                 const kernels::WindowedShape& shape)
-      : Node({x, weight, bias}), shape_(shape) {}
+                 const kernels::WindowedShape& shape, ConvEngine engine)
+      : Node({x, weight, bias}), shape_(shape), engine_(engine) {}
   std::string_view name() const override { return "conv2d"; }
 
   std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>& into) override {
@@ -29,20 +39,44 @@ class Conv2dBackward final : public Node {
     if (want_dx) dx = Tensor::empty(x.shape(), x.dtype(), x.device());
     if (want_dw && !add_dw) dw = Tensor::empty(w.shape(), w.dtype(), w.device());
     if (want_db && !add_db) db = Tensor::empty(b.shape(), b.dtype(), b.device());
+    const int64_t out_c = w.size(0);
     dispatch_floating(x.dtype(), "conv2d backward", [&]<class T>() {
-      const auto plan = kernels::Conv2dPlan::make(shape_, w.size(0), sizeof(T));
       const auto ptr = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
       T* dw_out = add_dw ? into[1].data<T>() : ptr(dw);
       T* db_out = add_db ? into[2].data<T>() : ptr(db);
-      T* workspace = cpu_workspace_as<T>(plan.backward_workspace_elements());
-      kernels::cpu::conv2d_backward(plan, x.data<T>(), w.data<T>(), dy.data<T>(), ptr(dx), dw_out,
-                                    add_dw, db_out, add_db, workspace);
+      if (x.device().is_cpu()) {
+        const auto plan = kernels::Conv2dPlan::make(shape_, out_c, sizeof(T));
+        T* workspace = cpu_workspace_as<T>(plan.backward_workspace_elements());
+        kernels::cpu::conv2d_backward(plan, x.data<T>(), w.data<T>(), dy.data<T>(), ptr(dx), dw_out,
+                                      add_dw, db_out, add_db, workspace);
+      } else if constexpr (kBuiltWithCuda) {
+        const Tensor reduce = device_scratch(
+            x.device(), kernels::cuda::bias_grad_workspace_bytes(shape_.out_pixels(), out_c));
+        if (engine_ == ConvEngine::kCudnn) {
+          const kernels::cuda::Context ctx = cudnn_context(x.device());
+          const int64_t bytes =
+              kernels::cudnn::conv2d_workspace_bytes(ctx, shape_, out_c, sizeof(T));
+          const Tensor workspace = device_scratch(x.device(), bytes);
+          kernels::cudnn::conv2d_backward(ctx, shape_, out_c, x.data<T>(), w.data<T>(),
+                                          dy.data<T>(), ptr(dx), dw_out, add_dw, db_out, add_db,
+                                          workspace.raw_data(), bytes, reduce.raw_data());
+        } else {
+          const kernels::cuda::Context ctx = cuda_context(x.device());
+          const auto plan = kernels::cuda::conv2d_plan(shape_, out_c, sizeof(T));
+          const Tensor workspace = device_scratch(
+              x.device(), kernels::cuda::conv2d_workspace_elements(plan) * int64_t{sizeof(T)});
+          kernels::cuda::conv2d_backward(ctx, plan, x.data<T>(), w.data<T>(), dy.data<T>(), ptr(dx),
+                                         dw_out, add_dw, db_out, add_db,
+                                         static_cast<T*>(workspace.raw_data()), reduce.raw_data());
+        }
+      }
     });
     return {dx, dw, db};
   }
 
  private:
   kernels::WindowedShape shape_;
+  ConvEngine engine_;
 };
 
 }  // namespace
@@ -51,7 +85,6 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
               const Conv2dOptions& options) {
   require_rank(x, 4, "conv2d", "input [N, H, W, Cin]");
   require_rank(weight, 4, "conv2d", "weight [Cout, KH, KW, Cin]");
-  require_cpu(x, "conv2d");
   check_same_device(x, weight, "conv2d");
   RT_CHECK(x.dtype() == weight.dtype(), "conv2d: input {} and weight {} differ in dtype",
            x.describe(), weight.describe());
@@ -81,14 +114,31 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
            kernel_h, kernel_w, in_h, in_w, x.shape().to_string());
 
   Tensor y = Tensor::empty(Shape{batch, shape.out_h, shape.out_w, out_c}, x.dtype(), x.device());
+  const ConvEngine engine = engine_for(x);
   dispatch_floating(x.dtype(), "conv2d", [&]<class T>() {
-    const auto plan = kernels::Conv2dPlan::make(shape, out_c, sizeof(T));
-    T* workspace = cpu_workspace_as<T>(plan.forward_workspace_elements());
-    kernels::cpu::conv2d_forward(plan, x.data<T>(), weight.data<T>(),
-                                 bias.defined() ? bias.data<T>() : nullptr, y.data<T>(), workspace);
+    const T* b = bias.defined() ? bias.data<T>() : nullptr;
+    if (x.device().is_cpu()) {
+      const auto plan = kernels::Conv2dPlan::make(shape, out_c, sizeof(T));
+      T* workspace = cpu_workspace_as<T>(plan.forward_workspace_elements());
+      kernels::cpu::conv2d_forward(plan, x.data<T>(), weight.data<T>(), b, y.data<T>(), workspace);
+    } else if constexpr (kBuiltWithCuda) {
+      if (engine == ConvEngine::kCudnn) {
+        const kernels::cuda::Context ctx = cudnn_context(x.device());
+        const int64_t bytes = kernels::cudnn::conv2d_workspace_bytes(ctx, shape, out_c, sizeof(T));
+        const Tensor workspace = device_scratch(x.device(), bytes);
+        kernels::cudnn::conv2d_forward(ctx, shape, out_c, x.data<T>(), weight.data<T>(), b,
+                                       y.data<T>(), workspace.raw_data(), bytes);
+      } else {
+        const auto plan = kernels::cuda::conv2d_plan(shape, out_c, sizeof(T));
+        const Tensor workspace = device_scratch(
+            x.device(), kernels::cuda::conv2d_workspace_elements(plan) * int64_t{sizeof(T)});
+        kernels::cuda::conv2d_forward(cuda_context(x.device()), plan, x.data<T>(), weight.data<T>(),
+                                      b, y.data<T>(), static_cast<T*>(workspace.raw_data()));
+      }
+    }
   });
   if (needs_grad(x, weight, bias)) {
-    record(y, std::make_shared<Conv2dBackward>(x, weight, bias, shape));
+    record(y, std::make_shared<Conv2dBackward>(x, weight, bias, shape, engine));
   }
   return y;
 }

@@ -8,9 +8,14 @@ namespace rethink::ops {
 namespace {
 
 void apply(const Tensor& in, const Tensor& out, double p, const DropoutKey& key) {
+  const kernels::PhiloxStream stream = kernels::dropout_stream(key.seed, key.step, key.layer);
   dispatch_floating(in.dtype(), "dropout", [&]<class T>() {
-    kernels::cpu::dropout_apply(in.data<T>(), out.data<T>(), in.numel(), p,
-                                kernels::dropout_stream(key.seed, key.step, key.layer));
+    if (in.device().is_cpu()) {
+      kernels::cpu::dropout_apply(in.data<T>(), out.data<T>(), in.numel(), p, stream);
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::dropout_apply(in.data<T>(), out.data<T>(), in.numel(), p, stream,
+                                   stream_of(in));
+    }
   });
 }
 
@@ -37,7 +42,6 @@ Tensor dropout(const Tensor& x, double p, const DropoutKey& key, bool training) 
   RT_CHECK(p >= 0 && p < 1,
            "dropout: p is the probability of dropping an element and must be in [0, 1), got {}", p);
   if (!training || p == 0) return x;
-  require_cpu(x, "dropout");
   RT_CHECK(is_floating(x.dtype()), "dropout: expected a float32 or float64 tensor, got {}",
            x.describe());
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());

@@ -16,8 +16,14 @@ class GlobalAvgPoolBackward final : public Node {
     const Tensor& x = inputs()[0];
     Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch_floating(x.dtype(), "global_avg_pool backward", [&]<class T>() {
-      kernels::cpu::global_avg_pool_backward(dy.data<T>(), x.size(0), x.size(1) * x.size(2),
-                                             x.size(3), dx.data<T>());
+      const int64_t pixels = x.size(1) * x.size(2);
+      if (x.device().is_cpu()) {
+        kernels::cpu::global_avg_pool_backward(dy.data<T>(), x.size(0), pixels, x.size(3),
+                                               dx.data<T>());
+      } else if constexpr (kBuiltWithCuda) {
+        kernels::cuda::global_avg_pool_backward(dy.data<T>(), x.size(0), pixels, x.size(3),
+                                                dx.data<T>(), stream_of(x));
+      }
     });
     return {dx};
   }
@@ -29,14 +35,18 @@ Tensor global_avg_pool(const Tensor& x) {
   RT_CHECK(x.rank() == 4,
            "global_avg_pool: input must be NHWC [batch, height, width, channels], got {}",
            x.describe());
-  require_cpu(x, "global_avg_pool");
   RT_CHECK(x.size(1) >= 1 && x.size(2) >= 1,
            "global_avg_pool: input {} has an empty {}x{} image, which has no mean", x.describe(),
            x.size(1), x.size(2));
   Tensor y = Tensor::empty(Shape{x.size(0), x.size(3)}, x.dtype(), x.device());
   dispatch_floating(x.dtype(), "global_avg_pool", [&]<class T>() {
-    kernels::cpu::global_avg_pool_forward(x.data<T>(), x.size(0), x.size(1) * x.size(2), x.size(3),
-                                          y.data<T>());
+    const int64_t pixels = x.size(1) * x.size(2);
+    if (x.device().is_cpu()) {
+      kernels::cpu::global_avg_pool_forward(x.data<T>(), x.size(0), pixels, x.size(3), y.data<T>());
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::global_avg_pool_forward(x.data<T>(), x.size(0), pixels, x.size(3), y.data<T>(),
+                                             stream_of(x));
+    }
   });
   if (needs_grad(x)) record(y, std::make_shared<GlobalAvgPoolBackward>(x));
   return y;

@@ -27,8 +27,13 @@ class LrnBackward final : public Node {
     const kernels::LrnParams p = params_for(x, options_);
     const int64_t pixels = p.channels == 0 ? 0 : x.numel() / p.channels;
     dispatch_floating(x.dtype(), "lrn backward", [&]<class T>() {
-      kernels::cpu::lrn_backward(x.data<T>(), y_.data<T>(), inv_norm_.data<T>(), dy.data<T>(),
-                                 dx.data<T>(), pixels, p);
+      if (x.device().is_cpu()) {
+        kernels::cpu::lrn_backward(x.data<T>(), y_.data<T>(), inv_norm_.data<T>(), dy.data<T>(),
+                                   dx.data<T>(), pixels, p);
+      } else if constexpr (kBuiltWithCuda) {
+        kernels::cuda::lrn_backward(x.data<T>(), y_.data<T>(), inv_norm_.data<T>(), dy.data<T>(),
+                                    dx.data<T>(), pixels, p, stream_of(x));
+      }
     });
     return {dx};
   }
@@ -42,7 +47,6 @@ class LrnBackward final : public Node {
 }  // namespace
 
 Tensor lrn(const Tensor& x, const LrnOptions& options) {
-  require_cpu(x, "lrn");
   RT_CHECK(x.rank() >= 1, "lrn: input {} has no channel dimension (expected NHWC, channels last)",
            x.describe());
   RT_CHECK(options.depth_radius >= 0, "lrn: depth_radius must be >= 0, got {}",
@@ -64,8 +68,12 @@ Tensor lrn(const Tensor& x, const LrnOptions& options) {
   // 1 / s only when a backward will need it; otherwise the kernel passes it through y.
   Tensor inv_norm = grad ? Tensor::empty(x.shape(), x.dtype(), x.device()) : Tensor();
   dispatch_floating(x.dtype(), "lrn", [&]<class T>() {
-    kernels::cpu::lrn_forward(x.data<T>(), y.data<T>(), grad ? inv_norm.data<T>() : nullptr, pixels,
-                              p);
+    T* inv = grad ? inv_norm.data<T>() : nullptr;
+    if (x.device().is_cpu()) {
+      kernels::cpu::lrn_forward(x.data<T>(), y.data<T>(), inv, pixels, p);
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::lrn_forward(x.data<T>(), y.data<T>(), inv, pixels, p, stream_of(x));
+    }
   });
   if (grad) record(y, std::make_shared<LrnBackward>(x, y, std::move(inv_norm), options));
   return y;

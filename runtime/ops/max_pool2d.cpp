@@ -4,6 +4,7 @@
 
 #include "kernels/max_pool2d.h"
 #include "runtime/autograd.h"
+#include "runtime/ops/op_checks.h"
 
 namespace rethink::ops {
 namespace {
@@ -20,8 +21,13 @@ class MaxPool2dBackward final : public Node {
     const Tensor& x = inputs()[0];
     Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch_floating(x.dtype(), "max_pool2d backward", [&]<class T>() {
-      kernels::cpu::max_pool2d_backward(dy.data<T>(), argmax_.data<int32_t>(), shape_,
-                                        dx.data<T>());
+      if (x.device().is_cpu()) {
+        kernels::cpu::max_pool2d_backward(dy.data<T>(), argmax_.data<int32_t>(), shape_,
+                                          dx.data<T>());
+      } else if constexpr (kBuiltWithCuda) {
+        kernels::cuda::max_pool2d_backward(dy.data<T>(), argmax_.data<int32_t>(), shape_,
+                                           dx.data<T>(), stream_of(x));
+      }
     });
     return {dx};
   }
@@ -43,8 +49,12 @@ Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
   const bool grad = needs_grad(x);
   const Tensor argmax = grad ? Tensor::empty(out, DType::kInt32, x.device()) : Tensor();
   dispatch_floating(x.dtype(), "max_pool2d", [&]<class T>() {
-    kernels::cpu::max_pool2d_forward(x.data<T>(), s, y.data<T>(),
-                                     grad ? argmax.data<int32_t>() : nullptr);
+    int32_t* where = grad ? argmax.data<int32_t>() : nullptr;
+    if (x.device().is_cpu()) {
+      kernels::cpu::max_pool2d_forward(x.data<T>(), s, y.data<T>(), where);
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::max_pool2d_forward(x.data<T>(), s, y.data<T>(), where, stream_of(x));
+    }
   });
   if (grad) record(y, std::make_shared<MaxPool2dBackward>(x, argmax, s));
   return y;

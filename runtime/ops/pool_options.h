@@ -18,12 +18,11 @@ struct Pool2dOptions {
   kernels::PaddingMode padding = kernels::PaddingMode::kSame;
 };
 
-// Checks x ([N, H, W, C], floating, on the CPU) against the options and resolves the geometry.
+// Checks x ([N, H, W, C], floating) against the options and resolves the geometry.
 inline kernels::WindowedShape pool2d_shape(const Tensor& x, const Pool2dOptions& options,
                                            std::string_view op) {
   RT_CHECK(x.rank() == 4, "{}: input must be NHWC [batch, height, width, channels], got {}", op,
            x.describe());
-  require_cpu(x, op);
   RT_CHECK(is_floating(x.dtype()), "{}: expected a float32 or float64 input, got {}", op,
            x.describe());
   RT_CHECK(options.kernel >= 1 && options.stride >= 1,

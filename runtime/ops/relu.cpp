@@ -16,7 +16,12 @@ class ReluBackward final : public Node {
   std::vector<Tensor> backward(const Tensor& dy, const std::vector<Tensor>&) override {
     Tensor dx = Tensor::empty(y_.shape(), y_.dtype(), y_.device());
     dispatch_floating(y_.dtype(), "relu backward", [&]<class T>() {
-      kernels::cpu::relu_backward(y_.data<T>(), dy.data<T>(), dx.data<T>(), y_.numel());
+      if (y_.device().is_cpu()) {
+        kernels::cpu::relu_backward(y_.data<T>(), dy.data<T>(), dx.data<T>(), y_.numel());
+      } else if constexpr (kBuiltWithCuda) {
+        kernels::cuda::relu_backward(y_.data<T>(), dy.data<T>(), dx.data<T>(), y_.numel(),
+                                     stream_of(y_));
+      }
     });
     return {dx};
   }
@@ -28,10 +33,13 @@ class ReluBackward final : public Node {
 }  // namespace
 
 Tensor relu(const Tensor& x) {
-  require_cpu(x, "relu");
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   dispatch_floating(x.dtype(), "relu", [&]<class T>() {
-    kernels::cpu::relu_forward(x.data<T>(), y.data<T>(), x.numel());
+    if (x.device().is_cpu()) {
+      kernels::cpu::relu_forward(x.data<T>(), y.data<T>(), x.numel());
+    } else if constexpr (kBuiltWithCuda) {
+      kernels::cuda::relu_forward(x.data<T>(), y.data<T>(), x.numel(), stream_of(x));
+    }
   });
   if (needs_grad(x)) record(y, std::make_shared<ReluBackward>(x, y));
   return y;

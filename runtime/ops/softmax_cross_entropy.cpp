@@ -18,10 +18,17 @@ class SoftmaxCrossEntropyBackward final : public Node {
     const int64_t rows = logits.size(0), classes = logits.size(1);
     Tensor dx = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
     dispatch_floating(logits.dtype(), "softmax_cross_entropy backward", [&]<class T>() {
-      const T scale = rows > 0 ? dloss.item<T>() / static_cast<T>(rows) : T(0);
-      kernels::cpu::softmax_cross_entropy_backward(logits.data<T>(), labels_.data<int32_t>(),
-                                                   row_lse_.data<T>(), rows, classes, scale,
-                                                   dx.data<T>());
+      if (logits.device().is_cpu()) {
+        const T scale = rows > 0 ? dloss.item<T>() / static_cast<T>(rows) : T(0);
+        kernels::cpu::softmax_cross_entropy_backward(logits.data<T>(), labels_.data<int32_t>(),
+                                                     row_lse_.data<T>(), rows, classes, scale,
+                                                     dx.data<T>());
+      } else if constexpr (kBuiltWithCuda) {
+        // The upstream gradient stays on the device: no synchronization in the step.
+        kernels::cuda::softmax_cross_entropy_backward(
+            logits.data<T>(), labels_.data<int32_t>(), row_lse_.data<T>(), rows, classes,
+            dloss.data<T>(), dx.data<T>(), stream_of(logits));
+      }
     });
     return {dx};
   }
@@ -45,16 +52,27 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels) {
   check_logits_and_labels(logits, labels, "softmax_cross_entropy");
   const int64_t rows = logits.size(0), classes = logits.size(1);
   RT_CHECK(classes > 0, "softmax_cross_entropy: logits {} have no classes", logits.describe());
-  check_labels(labels, classes);
+  // On a GPU the kernel poisons a row with a bad label instead (kernels/softmax_cross_entropy.h):
+  // reading the labels back would synchronize every step.
+  if (labels.device().is_cpu()) check_labels(labels, classes);
 
   Tensor row_loss = Tensor::empty(Shape{rows}, logits.dtype(), logits.device());
   Tensor row_lse = Tensor::empty(Shape{rows}, logits.dtype(), logits.device());
   Tensor loss = Tensor::empty(Shape{}, logits.dtype(), logits.device());
   dispatch_floating(logits.dtype(), "softmax_cross_entropy", [&]<class T>() {
-    const double mean =
-        kernels::cpu::softmax_cross_entropy_forward(logits.data<T>(), labels.data<int32_t>(), rows,
-                                                    classes, row_loss.data<T>(), row_lse.data<T>());
-    *loss.data<T>() = static_cast<T>(mean);
+    if (logits.device().is_cpu()) {
+      const double mean = kernels::cpu::softmax_cross_entropy_forward(
+          logits.data<T>(), labels.data<int32_t>(), rows, classes, row_loss.data<T>(),
+          row_lse.data<T>());
+      *loss.data<T>() = static_cast<T>(mean);
+    } else if constexpr (kBuiltWithCuda) {
+      namespace k = kernels::cuda;
+      const Tensor scratch =
+          device_scratch(logits.device(), k::softmax_cross_entropy_workspace_bytes(rows));
+      k::softmax_cross_entropy_forward(logits.data<T>(), labels.data<int32_t>(), rows, classes,
+                                       row_loss.data<T>(), row_lse.data<T>(), loss.data<T>(),
+                                       scratch.raw_data(), stream_of(logits));
+    }
   });
   if (needs_grad(logits)) {
     record(loss, std::make_shared<SoftmaxCrossEntropyBackward>(logits, labels, row_lse));

@@ -15,13 +15,18 @@ Sgd::Sgd(ParameterSlab& slab, const SgdOptions& options) : slab_(&slab), options
 
 void Sgd::step(double lr) {
   const Tensor& w = slab_->values();
-  ops::require_cpu(w, "sgd");
   dispatch_floating(w.dtype(), "sgd", [&]<class T>() {
     const kernels::SgdParams<T> params{static_cast<T>(lr), static_cast<T>(options_.momentum),
                                        static_cast<T>(options_.weight_decay), options_.nesterov,
                                        slab_->decayed_numel()};
-    kernels::cpu::sgd_momentum_step(w.data<T>(), slab_->grads().data<T>(), momentum_.data<T>(),
-                                    w.numel(), params);
+    if (w.device().is_cpu()) {
+      kernels::cpu::sgd_momentum_step(w.data<T>(), slab_->grads().data<T>(), momentum_.data<T>(),
+                                      w.numel(), params);
+    } else if constexpr (kBuiltWithCuda) {
+      // One launch updates every parameter of the slab.
+      kernels::cuda::sgd_momentum_step(w.data<T>(), slab_->grads().data<T>(), momentum_.data<T>(),
+                                       w.numel(), params, ops::stream_of(w));
+    }
   });
 }
 

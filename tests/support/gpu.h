@@ -24,11 +24,13 @@ inline bool gpu_required() {
   return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
 }
 
-// Empty when CUDA device 0 is usable; otherwise why not, in the CUDA runtime's words ("built
-// without CUDA", "CUDA driver version is insufficient for CUDA runtime version", ...).
+// Empty when CUDA device 0 can run this build's kernels; otherwise why not, in the CUDA
+// runtime's words ("built without CUDA", "CUDA driver version is insufficient for CUDA runtime
+// version", ...) or naming the architecture the device lacks.
 inline std::string why_no_usable_gpu() {
   const GpuQuery& q = query_gpus();
-  return q.devices.empty() ? q.why_none : std::string();
+  if (q.devices.empty()) return q.why_none;
+  return q.devices.front().unsupported;
 }
 
 }  // namespace rethink::test

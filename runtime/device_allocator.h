@@ -1,0 +1,39 @@
+// Device memory for tensors: a caching allocator per CUDA device. A released block goes back
+// to its device's cache and serves a later request of (nearly) its size, so once a training
+// step has run, the next one takes nothing from the driver (cudaMalloc and cudaFree
+// synchronize the device and cost far more than a kernel).
+//
+// Why reuse is safe without events: every op, copy and fill of a device runs on the device's
+// one stream (runtime/cuda_context.h), or on the legacy default stream, which orders with it.
+// A block released on the host while queued kernels still use it is therefore handed out
+// again only to work queued after those kernels.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/device.h"
+
+namespace rethink {
+
+struct DeviceMemoryStats {
+  size_t in_use_bytes = 0;         // held by live allocations (rounded sizes)
+  size_t cached_bytes = 0;         // released and kept for reuse
+  size_t peak_in_use_bytes = 0;    // the most in_use_bytes ever was
+  int64_t driver_allocations = 0;  // cudaMalloc calls so far
+  int64_t driver_frees = 0;        // cudaFree calls so far
+  int64_t cache_hits = 0;          // requests served from the cache
+};
+
+// At least `bytes` (> 0) bytes on `device`, 256-byte aligned, contents unspecified. When the
+// driver has no memory left, the cache is returned to it and the request retried once; then
+// it throws rethink::Error naming the device, the sizes and what to do.
+void* device_allocate(Device device, size_t bytes);
+// Gives a block from device_allocate back to the cache. Never throws.
+void device_release(Device device, void* ptr) noexcept;
+
+DeviceMemoryStats device_memory_stats(Device device);
+// Hands every cached block back to the driver.
+void release_cached_device_memory(Device device);
+
+}  // namespace rethink
