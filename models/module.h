@@ -107,6 +107,13 @@ class Module {
   // (Re)initializes every parameter and buffer from `seed`.
   void initialize(uint64_t seed);
 
+  // Converts every parameter and buffer of this module and its descendants to `dtype` (float32
+  // or float64) in place, values kept: the model then takes and returns that dtype. The CPU
+  // kernels are instantiated for both, so a float64 copy of a model is the reference that its
+  // float32 self is checked against (tests/models/zoo_pytorch_test.cpp). Call it before a
+  // ParameterSlab takes the parameters and before any backward.
+  void to_dtype(DType dtype);
+
  protected:
   // Returns the registered tensor (a handle that stays valid when the slab moves its data).
   Tensor add_parameter(std::string name, const Tensor& tensor, bool decay,
@@ -125,6 +132,8 @@ class Module {
   // Loads this module's own buffers; `values` (local names) holds only names own_buffers
   // lists, possibly none of them. Called once per load for every module that has buffers.
   virtual void load_own_buffers(const std::map<std::string, Tensor>& values) { (void)values; }
+  // Converts this module's own buffers to `dtype` (its parameters are converted for it).
+  virtual void convert_own_buffers(DType dtype) { (void)dtype; }
 
   // Runs a layer's computation on input x: an error it throws is rethrown naming this layer
   // (type and dotted path) and x's shape, and a running summarize() records the output.
