@@ -120,6 +120,17 @@ void Module::to(Device device) {
   for (auto& [name, child] : children_) child->to(device);
 }
 
+void Module::to_dtype(DType dtype) {
+  RT_CHECK(is_floating(dtype), "{}: to_dtype({}): models compute in float32 or float64",
+           describe_layer(), dtype_name(dtype));
+  std::vector<std::pair<std::string, Module*>> modules;
+  walk("", modules);
+  for (const auto& [name, module] : modules) {
+    for (const NamedParameter& p : module->parameters_) p.tensor.retype_(dtype);
+    module->convert_own_buffers(dtype);
+  }
+}
+
 Tensor Module::add_parameter(std::string name, const Tensor& tensor, bool decay,
                              ExportLayout layout) {
   Tensor t = tensor;

@@ -114,6 +114,13 @@ class Module {
   // which moves the parameters itself.
   void to(Device device);
 
+  // Converts every parameter and buffer of this module and its descendants to `dtype` (float32
+  // or float64) in place, values kept: the model then takes and returns that dtype. The CPU
+  // kernels are instantiated for both, so a float64 copy of a model is the reference that its
+  // float32 self is checked against (tests/models/zoo_pytorch_test.cpp). Call it before a
+  // ParameterSlab takes the parameters and before any backward.
+  void to_dtype(DType dtype);
+
  protected:
   // Returns the registered tensor (a handle that stays valid when the slab moves its data).
   Tensor add_parameter(std::string name, const Tensor& tensor, bool decay,
@@ -134,6 +141,10 @@ class Module {
   virtual void load_own_buffers(const std::map<std::string, Tensor>& values) { (void)values; }
   // Moves this module's own buffers (the state own_buffers lists) to `device`.
   virtual void move_own_buffers(Device device) { (void)device; }
+
+
+  // Converts this module's own buffers to `dtype` (its parameters are converted for it).
+  virtual void convert_own_buffers(DType dtype) { (void)dtype; }
 
   // Runs a layer's computation on input x: an error it throws is rethrown naming this layer
   // (type and dotted path) and x's shape, and a running summarize() records the output.

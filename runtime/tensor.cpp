@@ -169,6 +169,24 @@ void Tensor::set_data(const Tensor& src) const {
   impl().offset = src.impl().offset;
 }
 
+void Tensor::retype_(DType dtype) const {
+  if (dtype == this->dtype()) return;
+  RT_CHECK(device().is_cpu(), "retype_: {} must be on the host", describe());
+  RT_CHECK(is_leaf() && !grad().defined(), "retype_: {} must be a leaf without a gradient",
+           describe());
+  const Tensor out = empty(shape(), dtype);
+  dispatch_any(this->dtype(), [&]<class From>() {
+    dispatch_any(dtype, [&]<class To>() {
+      const From* in = static_cast<const From*>(raw_data());
+      To* dst = static_cast<To*>(out.raw_data());
+      for (int64_t i = 0; i < numel(); ++i) dst[i] = static_cast<To>(in[i]);
+    });
+  });
+  impl().storage = out.impl().storage;
+  impl().offset = 0;
+  impl().dtype = dtype;
+}
+
 bool Tensor::shares_memory_with(const Tensor& other) const {
   return defined() && other.defined() && impl().storage == other.impl().storage;
 }

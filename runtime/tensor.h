@@ -74,6 +74,10 @@ class Tensor {
   // Points this tensor (and every copy of it) at src's memory: same shape and dtype required.
   // The parameter slab uses it to gather parameters into one buffer.
   void set_data(const Tensor& src) const;
+  // Re-types this tensor (and every copy of it) in place: new host memory holding its values
+  // converted to `dtype`. For leaves without a gradient: Module::to_dtype makes a float64 copy
+  // of a model, the reference its float32 self is checked against.
+  void retype_(DType dtype) const;
   bool shares_memory_with(const Tensor& other) const;
 
   // Autograd.

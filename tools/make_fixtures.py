@@ -4,8 +4,9 @@
     /usr/bin/python3 tools/make_fixtures.py            # every op
     /usr/bin/python3 tools/make_fixtures.py conv2d lrn # some
 
-Needs Debian's python3-torch (CPU). Each module tools/fixtures/<op>.py defines generate(fx);
-its cases land in tests/data/fixtures/<op>.safetensors, which are committed: CI reads them
+Needs Debian's python3-torch (CPU); `models` also needs the C++ writer of its inputs (cmake
+--build --preset cpu --target model_fixture_inputs) and takes minutes. Each module
+tools/fixtures/<op>.py defines generate(fx); its cases land in tests/data/fixtures/<op>.safetensors, which are committed: CI reads them
 and needs no PyTorch. The references are computed in float64 from float32 inputs, with the
 TensorFlow conventions (SAME padding side, LRN's alpha, beta-only batch norm, ...) spelled
 out in code rather than left to PyTorch's defaults.

@@ -95,10 +95,29 @@ void BatchNorm2d::load_own_buffers(const std::map<std::string, Tensor>& values) 
            var != nullptr ? ", running_var" : ", no running_var");
   check_vector(*mean, "running_mean");
   check_vector(*var, "running_var");
-  // A decay product of 0 makes the correction the identity, so the accumulators ARE the
-  // running statistics; restore() pairs it with a nonzero update count.
   const int64_t updates = count != nullptr ? count_from(*count) : 0;
-  stats_.restore(*mean, *var, updates > 0 ? updates : 1, 0.0);
+  if (updates > 0) {
+    // Saved corrected after `updates` updates (by us or tools/torch_models.py): eval mode uses
+    // them as they are, and training continues the correction where it stopped.
+    stats_.restore_corrected(*mean, *var, updates, options_.decay);
+    return;
+  }
+  // No count: statistics from elsewhere, taken as fully warmed up. A decay product of 0 makes
+  // the correction the identity, so the accumulators ARE the running statistics; restore()
+  // pairs it with a nonzero update count.
+  stats_.restore(*mean, *var, 1, 0.0);
+}
+
+void BatchNorm2d::convert_own_buffers(DType dtype) {
+  if (dtype == stats_.dtype()) return;
+  ops::BatchNormStatistics converted(channels(), dtype, stats_.device());
+  if (stats_.updates() > 0) {
+    Tensor mean = stats_.mean_accumulator().clone(), var = stats_.variance_accumulator().clone();
+    mean.retype_(dtype);
+    var.retype_(dtype);
+    converted.restore(mean, var, stats_.updates(), stats_.decay_product());
+  }
+  stats_ = converted;
 }
 
 }  // namespace rethink

@@ -10,9 +10,12 @@
 //
 // Loading (Module::load_buffers): the three kResume buffers with num_batches_tracked restore
 // the exact state, and running_mean/running_var are then ignored (they derive from it).
-// Otherwise running_mean and running_var are taken as they are (a PyTorch-trained file):
-// eval mode gives the same outputs as the model they were saved from, and further training
-// folds batches in without a correction, as PyTorch does (decay product 0).
+// Otherwise running_mean and running_var are taken as they are: eval mode gives the same
+// outputs as the model they were saved from. With num_batches_tracked = t > 0 (a weights
+// file, ours or tools/torch_models.py's) further training continues the bias correction from
+// t, the accumulators being running * (1 - decay^t); without it (or t = 0) the statistics
+// count as fully warmed up and further training folds batches in without a correction
+// (decay product 0), as PyTorch's own BatchNorm2d does.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +52,7 @@ class BatchNorm2d : public Module {
   void own_buffers(std::vector<NamedBuffer>& out) const override;
   void load_own_buffers(const std::map<std::string, Tensor>& values) override;
   void move_own_buffers(Device device) override { stats_.to(device); }
+  void convert_own_buffers(DType dtype) override;
 
  private:
   BatchNormAffine affine_;

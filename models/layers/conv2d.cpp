@@ -1,5 +1,6 @@
 #include "models/layers/conv2d.h"
 
+#include "models/layers/window_fit.h"
 #include "runtime/ops/conv2d.h"
 
 namespace rethink {
@@ -19,8 +20,26 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_
   if (bias) bias_ = add_parameter("bias", Tensor::zeros(Shape{out_channels}), /*decay=*/false);
 }
 
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+               const kernels::Padding2d& padding, bool bias)
+    : Conv2d(in_channels, out_channels, kernel, stride, kernels::PaddingMode::kValid, bias) {
+  RT_CHECK(padding.top >= 0 && padding.bottom >= 0 && padding.left >= 0 && padding.right >= 0,
+           "Conv2d({}, {}, kernel {}): padding (top {}, bottom {}, left {}, right {}) must be "
+           ">= 0",
+           in_channels, out_channels, kernel, padding.top, padding.bottom, padding.left,
+           padding.right);
+  explicit_padding_ = padding;
+}
+
 Tensor Conv2d::forward(const Tensor& x) {
-  return run_layer(x, [&] { return ops::conv2d(x, weight_, bias_, {stride_, padding_}); });
+  return run_layer(x, [&] {
+    if (explicit_padding_) {
+      require_window_fits(x, kernel_, *explicit_padding_);
+    } else if (padding_ == kernels::PaddingMode::kValid) {
+      require_window_fits(x, kernel_, {});
+    }
+    return ops::conv2d(x, weight_, bias_, {stride_, padding_, explicit_padding_});
+  });
 }
 
 int64_t Conv2d::macs(const Shape& input, const Shape& output) const {

@@ -4,8 +4,11 @@
 // set_init says otherwise.
 //
 // Padding is SAME (TensorFlow's: at stride 2 on an even size the extra row and column go
-// bottom and right) or VALID; ops::conv2d takes no explicit per-side padding.
+// bottom and right), VALID, or explicit zero padding per side (PyTorch's padding=1 is
+// {1, 1, 1, 1}).
 #pragma once
+
+#include <optional>
 
 #include "kernels/window2d.h"
 #include "models/init.h"
@@ -17,6 +20,8 @@ class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride = 1,
          kernels::PaddingMode padding = kernels::PaddingMode::kSame, bool bias = true);
+  Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+         const kernels::Padding2d& padding, bool bias = true);
   Tensor forward(const Tensor& x) override;
   std::string_view type_name() const override { return "Conv2d"; }
   int64_t macs(const Shape& input, const Shape& output) const override;
@@ -32,6 +37,8 @@ class Conv2d : public Module {
   int64_t kernel() const { return kernel_; }
   int64_t stride() const { return stride_; }
   kernels::PaddingMode padding() const { return padding_; }
+  // Set when the layer pads explicitly (then padding() is not used).
+  const std::optional<kernels::Padding2d>& explicit_padding() const { return explicit_padding_; }
   const Tensor& weight() const { return weight_; }
   const Tensor& bias() const { return bias_; }
 
@@ -44,6 +51,7 @@ class Conv2d : public Module {
   int64_t kernel_;
   int64_t stride_;
   kernels::PaddingMode padding_;
+  std::optional<kernels::Padding2d> explicit_padding_;
   WeightInit init_;
   Tensor weight_;
   Tensor bias_;

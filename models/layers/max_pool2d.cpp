@@ -1,5 +1,6 @@
 #include "models/layers/max_pool2d.h"
 
+#include "models/layers/window_fit.h"
 #include "runtime/ops/max_pool2d.h"
 
 namespace rethink {
@@ -11,7 +12,12 @@ MaxPool2d::MaxPool2d(int64_t kernel, int64_t stride, kernels::PaddingMode paddin
 }
 
 Tensor MaxPool2d::forward(const Tensor& x) {
-  return run_layer(x, [&] { return ops::max_pool2d(x, options_); });
+  return run_layer(x, [&] {
+    if (options_.padding == kernels::PaddingMode::kValid) {
+      require_window_fits(x, options_.kernel, {});
+    }
+    return ops::max_pool2d(x, options_);
+  });
 }
 
 }  // namespace rethink

@@ -1,8 +1,22 @@
 #include "models/zoo/inception.h"
 
+#include <algorithm>
+
 #include "models/layers/max_pool2d.h"
 
 namespace rethink {
+namespace {
+
+// Fig. 3's mean pooling: the whole 7x7 map that the stride-2 stages leave of a 28x28 image.
+constexpr int64_t kPoolKernel = 7;
+
+// Positions along one axis after both SAME stride-2 stages and the VALID 7x7 pool.
+int64_t pooled(int64_t size) {
+  const int64_t after_stages = (((size + 1) / 2) + 1) / 2;
+  return after_stages - kPoolKernel + 1;
+}
+
+}  // namespace
 
 ConvModule::ConvModule(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
                        bool batch_norm) {
@@ -34,7 +48,8 @@ DownsampleModule::DownsampleModule(int64_t in_channels, int64_t ch3, bool batch_
   add("pool", std::make_shared<MaxPool2d>(3, 2, kernels::PaddingMode::kSame));
 }
 
-Inception::Inception(int64_t in_channels, int64_t classes, bool batch_norm, double dropout)
+Inception::Inception(int64_t in_channels, int64_t height, int64_t width, int64_t classes,
+                     bool batch_norm, double dropout)
     : batch_norm_(batch_norm) {
   features_ = add_module("features", std::make_shared<Sequential>());
   int64_t channels = in_channels;
@@ -62,13 +77,19 @@ Inception::Inception(int64_t in_channels, int64_t classes, bool batch_norm, doub
   downsample(96);
   inception(176, 160);
   inception(176, 160);
-  pool_ = add_module("pool", std::make_shared<GlobalAvgPool>());
+  pool_ =
+      add_module("pool", std::make_shared<AvgPool2d>(kPoolKernel, 1, kernels::PaddingMode::kValid));
+  flatten_ = add_module("flatten", std::make_shared<Flatten>());
+  // What the pool leaves of the two stride-2 stages' output; an image too small for the pool
+  // (at most 0 here) is refused by the pool's forward, which names it.
+  const int64_t positions =
+      std::max<int64_t>(pooled(height), 1) * std::max<int64_t>(pooled(width), 1);
   if (dropout > 0) dropout_ = add_module("dropout", std::make_shared<Dropout>(dropout));
-  classifier_ = add_module("classifier", std::make_shared<Linear>(channels, classes));
+  classifier_ = add_module("classifier", std::make_shared<Linear>(channels * positions, classes));
 }
 
 Tensor Inception::forward(const Tensor& x) {
-  Tensor h = pool_->forward(features_->forward(x));
+  Tensor h = flatten_->forward(pool_->forward(features_->forward(x)));
   if (dropout_) h = dropout_->forward(h);
   return classifier_->forward(h);
 }

@@ -9,7 +9,8 @@
 //   features.4..7   Inception(112, 48), (96, 64), (80, 80), (48, 96)    14x14x{160,160,160,144}
 //   features.8      Downsample(96)              7x7x240
 //   features.9, 10  Inception(176, 160) twice   7x7x336
-//   pool            global mean pool            336
+//   pool            7x7 mean pool, VALID        1x1x336
+//   flatten         336
 //   dropout         (only with dropout > 0)
 //   classifier      Linear(336, classes)
 //
@@ -66,19 +67,23 @@
 //   classifier.weight                  [10, 336]
 //   classifier.bias                    [10]
 //
-// Any input size works: SAME padding never lets a stride-2 stage run out (a 1x1 image stays
-// 1x1) and the global pool takes whatever the last stage leaves, so the parameter count
-// depends on the input channels and the classes only.
+// The pool is Fig. 3's "Mean Pooling 7x7 kernel": a 7x7 window, stride 1, VALID, which is the
+// global mean on 28x28 inputs (the stride-2 stages leave 7x7). Other sizes follow from it: the
+// last stage leaves ceil(ceil(H / 2) / 2) rows, so images need at least 25x25 (an 8x8 image
+// leaves 2x2 and is refused by 'pool', naming it), and a larger image leaves more than one
+// position (32x32: 8x8 -> 2x2), which the flatten passes on in (h, w, c) order and the
+// classifier takes: Linear(336 * (ceil(ceil(H / 2) / 2) - 6) * (... W ...), classes).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
+#include "models/layers/avg_pool2d.h"
 #include "models/layers/batch_norm2d.h"
 #include "models/layers/branches.h"
 #include "models/layers/conv2d.h"
 #include "models/layers/dropout.h"
-#include "models/layers/global_avg_pool.h"
+#include "models/layers/flatten.h"
 #include "models/layers/linear.h"
 #include "models/layers/relu.h"
 #include "models/module.h"
@@ -125,8 +130,9 @@ class DownsampleModule : public Branches {
 
 class Inception : public Module {
  public:
-  // dropout > 0 puts a Dropout (named "dropout") between the pool and the classifier.
-  Inception(int64_t in_channels, int64_t classes, bool batch_norm, double dropout = 0);
+  // dropout > 0 puts a Dropout (named "dropout") between the flatten and the classifier.
+  Inception(int64_t in_channels, int64_t height, int64_t width, int64_t classes, bool batch_norm,
+            double dropout = 0);
   Tensor forward(const Tensor& x) override;
   std::string_view type_name() const override {
     return batch_norm_ ? "Inception" : "InceptionNoBN";
@@ -137,7 +143,8 @@ class Inception : public Module {
  private:
   bool batch_norm_;
   std::shared_ptr<Sequential> features_;
-  std::shared_ptr<GlobalAvgPool> pool_;
+  std::shared_ptr<AvgPool2d> pool_;
+  std::shared_ptr<Flatten> flatten_;
   std::shared_ptr<Dropout> dropout_;  // null without dropout
   std::shared_ptr<Linear> classifier_;
 };

@@ -35,15 +35,15 @@ const std::vector<ModelEntry>& model_registry() {
       {"inception",
        "Small Inception, conv -> batch norm (beta only) -> ReLU (paper: 1,649,402 parameters)",
        [](const ModelInput& in) {
-         return std::make_shared<Inception>(in.channels, in.classes, /*batch_norm=*/true,
-                                            in.dropout);
+         return std::make_shared<Inception>(in.channels, in.height, in.width, in.classes,
+                                            /*batch_norm=*/true, in.dropout);
        }},
       {"inception-nobn",
        "Small Inception without batch norm, conv with bias -> ReLU (paper: "
        "1,649,402 parameters)",
        [](const ModelInput& in) {
-         return std::make_shared<Inception>(in.channels, in.classes, /*batch_norm=*/false,
-                                            in.dropout);
+         return std::make_shared<Inception>(in.channels, in.height, in.width, in.classes,
+                                            /*batch_norm=*/false, in.dropout);
        }},
       {"alexnet",
        "Small AlexNet, two conv5x5 -> max-pool -> LRN modules, FC 384, 192 (paper: 1,387,786 "

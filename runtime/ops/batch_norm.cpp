@@ -180,6 +180,33 @@ void BatchNormStatistics::restore(const Tensor& mean_accumulator,
   refresh_corrected();
 }
 
+void BatchNormStatistics::restore_corrected(const Tensor& mean, const Tensor& variance,
+                                            int64_t updates, double decay) {
+  require_cpu(mean_accumulator_, "BatchNormStatistics::restore_corrected");
+  check_shape(mean, Shape{channels_}, "BatchNormStatistics::restore_corrected mean");
+  check_shape(variance, Shape{channels_}, "BatchNormStatistics::restore_corrected variance");
+  RT_CHECK(updates > 0 && decay >= 0 && decay < 1,
+           "BatchNormStatistics::restore_corrected: needs updates > 0 and decay in [0, 1), got "
+           "{} and {}",
+           updates, decay);
+  const double product = std::pow(decay, static_cast<double>(updates));
+  corrected_mean_.copy_(mean);
+  corrected_variance_.copy_(variance);
+  const double weight = 1 - product;
+  dispatch_floating(dtype(), "BatchNormStatistics::restore_corrected", [&]<class T>() {
+    const T* cm = corrected_mean_.data<T>();
+    const T* cv = corrected_variance_.data<T>();
+    T* m = mean_accumulator_.data<T>();
+    T* v = variance_accumulator_.data<T>();
+    for (int64_t c = 0; c < channels_; ++c) {
+      m[c] = static_cast<T>(static_cast<double>(cm[c]) * weight);
+      v[c] = static_cast<T>(static_cast<double>(cv[c]) * weight);
+    }
+  });
+  updates_ = updates;
+  decay_product_ = product;
+}
+
 void BatchNormStatistics::reset() {
   mean_accumulator_.zero_();
   variance_accumulator_.zero_();

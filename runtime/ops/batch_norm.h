@@ -49,6 +49,12 @@ class BatchNormStatistics {
   void restore(const Tensor& mean_accumulator, const Tensor& variance_accumulator, int64_t updates,
                double decay_product);
 
+  // Puts back statistics saved CORRECTED (a weights file's running_mean and running_var after
+  // `updates` > 0 updates with a constant `decay`): they are what eval mode normalizes with,
+  // exactly, and the accumulators become corrected * (1 - decay^updates), so that further
+  // updates continue (up to rounding) as the run they were saved from would.
+  void restore_corrected(const Tensor& mean, const Tensor& variance, int64_t updates, double decay);
+
   // Back to the state at construction: zero accumulators, no updates.
   void reset();
 

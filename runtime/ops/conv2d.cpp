@@ -105,13 +105,20 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
              bias.describe(), x.describe());
     check_same_device(x, bias, "conv2d");
   }
-  const auto window =
+  auto window =
       kernels::Window2d::make(kernel_h, kernel_w, options.stride, options.padding, in_h, in_w);
+  if (const auto& pad = options.explicit_padding) {
+    RT_CHECK(pad->top >= 0 && pad->bottom >= 0 && pad->left >= 0 && pad->right >= 0,
+             "conv2d: explicit padding (top {}, bottom {}, left {}, right {}) must be >= 0",
+             pad->top, pad->bottom, pad->left, pad->right);
+    window.pad = *pad;
+  }
   const auto shape = kernels::WindowedShape::make(batch, in_h, in_w, in_c, window);
   RT_CHECK(shape.out_h > 0 && shape.out_w > 0,
-           "conv2d: a {}x{} kernel does not fit the {}x{} input {} with VALID padding: use SAME "
-           "padding or a smaller kernel",
-           kernel_h, kernel_w, in_h, in_w, x.shape().to_string());
+           "conv2d: a {}x{} kernel does not fit the {}x{} input {} padded by (top {}, bottom {}, "
+           "left {}, right {}): use SAME padding or a smaller kernel",
+           kernel_h, kernel_w, in_h, in_w, x.shape().to_string(), window.pad.top, window.pad.bottom,
+           window.pad.left, window.pad.right);
 
   Tensor y = Tensor::empty(Shape{batch, shape.out_h, shape.out_w, out_c}, x.dtype(), x.device());
   const ConvEngine engine = engine_for(x);

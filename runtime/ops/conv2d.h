@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "kernels/window2d.h"
 #include "runtime/tensor.h"
@@ -12,6 +13,8 @@ struct Conv2dOptions {
   int64_t stride = 1;
   // SAME is TensorFlow's: at stride 2 on an even size the extra padding goes bottom and right.
   kernels::PaddingMode padding = kernels::PaddingMode::kSame;
+  // Zero padding per side, in place of `padding`'s (e.g. PyTorch's symmetric padding=1).
+  std::optional<kernels::Padding2d> explicit_padding = std::nullopt;
 };
 
 // x [N, H, W, Cin], weight [Cout, KH, KW, Cin], bias [Cout] or undefined -> [N, OH, OW, Cout].

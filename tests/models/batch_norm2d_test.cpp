@@ -192,6 +192,38 @@ TEST(BatchNorm2dLayerTest, LoadingTheRunningStatisticsAloneReproducesEvalMode) {
             as_doubles(trained.statistics().corrected_variance()));
 }
 
+TEST(BatchNorm2dLayerTest, LoadingTheStatisticsWithTheirCountContinuesTheBiasCorrection) {
+  // What a weights file holds: the corrected statistics and num_batches_tracked.
+  BatchNorm2d straight(5), loaded(5), warmed(5);
+  for (BatchNorm2d* bn : {&straight, &loaded, &warmed}) bn->initialize(0);
+  train(straight, 4, 500);
+  auto exported = buffer_map(straight, /*exported_only=*/true);
+  loaded.load_buffers(exported);
+  EXPECT_EQ(loaded.statistics().updates(), 4);
+  EXPECT_EQ(loaded.statistics().decay_product(), std::pow(0.999, 4));
+  // Eval mode uses exactly what was saved.
+  EXPECT_EQ(as_doubles(loaded.statistics().corrected_mean()),
+            as_doubles(straight.statistics().corrected_mean()));
+  EXPECT_EQ(as_doubles(loaded.statistics().corrected_variance()),
+            as_doubles(straight.statistics().corrected_variance()));
+  // Without the count the statistics count as warmed up, as PyTorch's running averages are.
+  exported.erase("num_batches_tracked");
+  warmed.load_buffers(exported);
+  EXPECT_EQ(warmed.statistics().decay_product(), 0.0);
+
+  train(straight, 2, 600);
+  train(loaded, 2, 600);
+  train(warmed, 2, 600);
+  // The fifth and sixth batches weigh in as in the run the statistics came from (about 1/5
+  // and 1/6), not at 1 - decay.
+  EXPECT_TRUE(test::all_close(as_doubles(loaded.statistics().corrected_mean()),
+                              as_doubles(straight.statistics().corrected_mean()), 1e-6, 1e-5));
+  EXPECT_TRUE(test::all_close(as_doubles(loaded.statistics().corrected_variance()),
+                              as_doubles(straight.statistics().corrected_variance()), 1e-6, 1e-5));
+  EXPECT_FALSE(test::all_close(as_doubles(warmed.statistics().corrected_mean()),
+                               as_doubles(straight.statistics().corrected_mean()), 1e-3, 1e-3));
+}
+
 TEST(BatchNorm2dLayerTest, LoadingEveryBufferResumesTrainingBitForBit) {
   BatchNorm2d straight(4), resumed(4);
   straight.initialize(0);

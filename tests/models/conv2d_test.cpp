@@ -114,6 +114,63 @@ TEST(Conv2dLayerTest, ForwardIsTensorFlowsConvolutionForEveryPaddingAndStride) {
   }
 }
 
+TEST(Conv2dLayerTest, ExplicitPaddingIsZeroPaddingPerSideThenValid) {
+  // PyTorch's padding=1 at stride 2 (one row each side) and a lopsided pad, against the same
+  // weights run VALID over an input padded by hand.
+  const std::vector<kernels::Padding2d> pads = {{1, 1, 1, 1}, {0, 2, 1, 0}};
+  uint64_t seed = 40;
+  for (const kernels::Padding2d& pad : pads) {
+    const int64_t n = 2, h = 6, w = 5, cin = 3, cout = 4, k = 3, s = 2;
+    Conv2d conv(cin, cout, k, s, pad);
+    conv.initialize(seed++);
+    ASSERT_TRUE(conv.explicit_padding().has_value());
+    Conv2d valid(cin, cout, k, s, PaddingMode::kValid);
+    valid.weight().copy_(conv.weight());
+    valid.bias().copy_(conv.bias());
+
+    const Tensor x = float_tensor(Shape{n, h, w, cin}, seed++);
+    const int64_t ph = h + pad.top + pad.bottom, pw = w + pad.left + pad.right;
+    std::vector<float> padded(static_cast<size_t>(n * ph * pw * cin), 0.0f);
+    const std::vector<float> xv = x.to_vector<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t r = 0; r < h; ++r) {
+        for (int64_t c = 0; c < w; ++c) {
+          for (int64_t ch = 0; ch < cin; ++ch) {
+            padded[((i * ph + r + pad.top) * pw + c + pad.left) * cin + ch] =
+                xv[((i * h + r) * w + c) * cin + ch];
+          }
+        }
+      }
+    }
+    const Tensor y = conv(x);
+    const Tensor expected = valid(Tensor::from_vector(Shape{n, ph, pw, cin}, padded));
+    EXPECT_EQ(y.shape(), expected.shape());
+    EXPECT_TRUE(test::all_close(as_doubles(y), as_doubles(expected)))
+        << pad.top << pad.bottom << pad.left << pad.right;
+  }
+  // PyTorch's symmetric pad is not TensorFlow's SAME at stride 2: same size, shifted grid.
+  Conv2d symmetric(1, 1, 3, 2, kernels::Padding2d{1, 1, 1, 1});
+  Conv2d same(1, 1, 3, 2, PaddingMode::kSame);
+  symmetric.initialize(1);
+  same.initialize(1);
+  const Tensor x = float_tensor(Shape{1, 4, 4, 1}, 3);
+  EXPECT_EQ(symmetric(x).shape(), same(x).shape());
+  EXPECT_NE(symmetric(x).to_vector<float>(), same(x).to_vector<float>());
+  // A window that does not fit even padded is the input's fault, named by the layer.
+  Sequential model;
+  model.add(std::make_shared<Conv2d>(1, 1, 5, 1, kernels::Padding2d{1, 0, 0, 0}));
+  EXPECT_TRUE(test::throws_with<UserError>(
+      [&] {
+        model(Tensor::zeros(Shape{1, 3, 3, 1}));
+      },
+      {"Conv2d '0'", "5x5", "top 1, bottom 0"}));
+  EXPECT_TRUE(test::throws_with<Error>(
+      [] {
+        Conv2d(1, 1, 3, 1, kernels::Padding2d{-1, 0, 0, 0});
+      },
+      {"must be >= 0"}));
+}
+
 TEST(Conv2dLayerTest, GradientsReachTheParameters) {
   Conv2d conv(2, 3, 3);
   conv.initialize(4);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/tensor.h"
+#include "runtime/threads.h"
 #include "tests/support/data.h"
 
 namespace rethink::test {
@@ -37,5 +38,19 @@ inline ::testing::AssertionResult all_close(const std::vector<double>& a,
   }
   return ::testing::AssertionSuccess();
 }
+
+// One OpenMP and OpenBLAS thread for a scope, the previous count back on exit. The whole-model
+// tests run single-threaded: ctest runs two test binaries at once on two cores, and a model
+// step's hundreds of parallel regions each wait out a preempted thread when oversubscribed.
+class SingleThreaded {
+ public:
+  SingleThreaded() : previous_(thread_count()) { set_thread_count(1); }
+  ~SingleThreaded() { set_thread_count(previous_); }
+  SingleThreaded(const SingleThreaded&) = delete;
+  SingleThreaded& operator=(const SingleThreaded&) = delete;
+
+ private:
+  int previous_;
+};
 
 }  // namespace rethink::test
