@@ -12,6 +12,9 @@ namespace rethink::cli {
 Command add_info_command(CLI::App& app);
 Command add_fit_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
+Command add_figure1_command(CLI::App& app);
+Command add_table1_command(CLI::App& app);
 
 // In the order `rethink --help` lists them.
 const std::vector<CommandFactory>& command_factories();
