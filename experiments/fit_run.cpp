@@ -31,8 +31,10 @@ namespace rethink {
 namespace fs = std::filesystem;
 namespace {
 
+// `format` is strftime's ("%Y%m%d-%H%M%S").
 std::string utc_timestamp(const char* format) {
-  return fmt::format(fmt::runtime(format), fmt::gmtime(std::time(nullptr)));
+  return fmt::format(fmt::runtime(std::string("{:") + format + "}"),
+                     fmt::gmtime(std::time(nullptr)));
 }
 
 double peak_rss_mib() {

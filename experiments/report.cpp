@@ -108,6 +108,20 @@ std::vector<std::string> data_notes(const nlohmann::json& d) {
   return notes;
 }
 
+std::string data_caption(const nlohmann::json& d) {
+  const std::string kind = d.value("kind", "");
+  std::string ours = kind == "fashion-mnist" ? "Fashion-MNIST"
+                     : kind == "imagefolder" ? "CIFAR-10-like image folder (the shared copy is "
+                                               "lossy JPEG)"
+                     : kind == "cifar10"     ? "CIFAR-10"
+                                             : fmt::format("`{}`", d.value("spec", kind));
+  return fmt::format(
+      "_Ours: {}, n = {} training images, {} test images. The paper's columns: "
+      "CIFAR-10, n = 50,000, 10,000 test images._",
+      ours, with_thousands(d.value("train_size", int64_t{0})),
+      with_thousands(d.value("test_size", int64_t{0})));
+}
+
 std::string utc_now() {
   return fmt::format("{:%Y-%m-%d %H:%M} UTC", fmt::gmtime(std::time(nullptr)));
 }

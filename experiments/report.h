@@ -31,6 +31,10 @@ std::string percent_text(const MeanStd& fractions, int digits = 2);
 // many images were used, and where it differs from the paper's CIFAR-10.
 std::vector<std::string> data_notes(const nlohmann::json& dataset);
 
+// One line to put above each table: our data against the paper's, e.g. "Ours: Fashion-MNIST,
+// n = 2,000 training images; the paper's column: CIFAR-10, n = 50,000."
+std::string data_caption(const nlohmann::json& dataset);
+
 // "2025-01-31 12:34 UTC"
 std::string utc_now();
 

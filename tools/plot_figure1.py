@@ -47,10 +47,12 @@ def panel_a(out: pathlib.Path, rows) -> pathlib.Path:
     for r in rows:
         curves[r["condition"]][int(float(r["step"]))].append(number(r["train_loss"]))
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    for condition, by_step in curves.items():
+    # Curves can coincide (an MLP does not care about a fixed pixel shuffle): vary the dashes.
+    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
+    for i, (condition, by_step) in enumerate(curves.items()):
         steps = sorted(by_step)
         ax.plot([s / 1000 for s in steps], [statistics.mean(by_step[s]) for s in steps],
-                label=TITLES.get(condition, condition))
+                linestyle=styles[i % len(styles)], label=TITLES.get(condition, condition))
     ax.set(xlabel="thousands of steps", ylabel="average training loss",
            title=f"(a) learning curves, {model}")
     ax.grid(alpha=0.3)

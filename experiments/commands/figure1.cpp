@@ -381,6 +381,7 @@ class Figure1 {
 
   std::string report_a() const {
     std::string md = fmt::format("## (a) Learning curves: {}\n\n", o_.model);
+    md += report::data_caption(outcome_.results.front().config["dataset"]) + "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const Point& pt : a_) {
       const auto paper = paper::figure1a_reproduction_steps(pt.condition);
@@ -433,6 +434,7 @@ class Figure1 {
 
   std::string report_b() const {
     std::string md = "## (b) Convergence slowdown with label corruption\n\n";
+    md += report::data_caption(outcome_.results.front().config["dataset"]) + "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const Point& pt : bc_) {
       const Point* base = p0(pt.model);
@@ -470,6 +472,7 @@ class Figure1 {
 
   std::string report_c() const {
     std::string md = "## (c) Test error at convergence\n\n";
+    md += report::data_caption(outcome_.results.front().config["dataset"]) + "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const Point& pt : bc_) {
       std::vector<double> errors;

@@ -246,6 +246,7 @@ class Table1 {
     md += fmt::format("- Plots: {}.\n\n", plots);
 
     md += "## Table 1: train and test accuracy\n\n";
+    md += report::data_caption(any.config["dataset"]) + "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const Row& r : rows_) {
       if (r.table != 1) continue;
@@ -272,6 +273,7 @@ class Table1 {
 
     if (!o_.no_table4) {
       md += "## Table 4: fitting random labels with a regularizer on\n\n";
+      md += report::data_caption(any.config["dataset"]) + "\n\n";
       rows.clear();
       for (const Row& r : rows_) {
         if (r.table != 4) continue;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/experiments/process.h"
 
@@ -210,6 +211,9 @@ TEST_F(CliTest, DropoutAndMathAreRecordedInTheConfig) {
   EXPECT_EQ(config["model"]["dropout"], 0.5);
   EXPECT_EQ(config["math"]["requested"], "tf32");
   EXPECT_EQ(config["math"]["effective"], "fp32");
+  EXPECT_TRUE(std::regex_match(config["started_utc"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << config["started_utc"];
   expect_usage_error(rethink({"fit", "--threads", "1", "--dropout", "1"}), "--dropout");
   expect_usage_error(rethink({"fit", "--threads", "1", "--math", "fp16"}), "--math");
 }
