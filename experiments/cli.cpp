@@ -12,6 +12,15 @@
 namespace rethink::cli {
 namespace {
 
+std::string g_invocation;
+
+std::string quoted(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_of(" \t'\"$\\;&|<>()*?") == std::string::npos) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // CLI11's messages name the flag; add where to read about it.
 std::string help_hint(const CLI::App& app) {
   const std::vector<CLI::App*> chosen = app.get_subcommands();
@@ -21,10 +30,17 @@ std::string help_hint(const CLI::App& app) {
 
 }  // namespace
 
+const std::string& invocation() { return g_invocation; }
+
 int run(int argc, char** argv) {
-  CLI::App app{"rethink: reproduce and measure Zhang et al., \"Understanding deep learning "
-               "requires rethinking generalization\" (ICLR 2017)",
-               "rethink"};
+  g_invocation.clear();
+  for (int i = 0; i < argc; ++i) {
+    g_invocation += (i > 0 ? " " : "") + quoted(i == 0 ? std::string("rethink") : argv[i]);
+  }
+  CLI::App app{
+      "rethink: reproduce and measure Zhang et al., \"Understanding deep learning "
+      "requires rethinking generalization\" (ICLR 2017)",
+      "rethink"};
   app.require_subcommand(1);
   // A flag given twice takes its last value, so scripts can append overrides to defaults.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

@@ -32,6 +32,7 @@ InterruptScope::InterruptScope() {
 InterruptScope::~InterruptScope() {
   sigaction(SIGINT, &g_previous_int, nullptr);
   sigaction(SIGTERM, &g_previous_term, nullptr);
+  g_signal = 0;  // the request was for this scope's work
 }
 
 bool InterruptScope::requested() { return g_signal.load() != 0; }

@@ -9,6 +9,9 @@ namespace rethink::cli {
 const std::vector<CommandFactory>& command_factories() {
   static const std::vector<CommandFactory> factories = {
       add_fit_command,
+      add_eval_command,
+      add_figure1_command,
+      add_table1_command,
       add_models_command,
       add_expressivity_command,
       add_kernel_command,

@@ -12,6 +12,9 @@ namespace rethink::cli {
 Command add_info_command(CLI::App& app);
 Command add_fit_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
+Command add_figure1_command(CLI::App& app);
+Command add_table1_command(CLI::App& app);
 Command add_expressivity_command(CLI::App& app);
 Command add_kernel_command(CLI::App& app);
 Command add_rademacher_command(CLI::App& app);

@@ -89,6 +89,9 @@ TEST_F(FitRandomizeTest, FlagsThatDoNotGoTogetherAreUsageErrorsNamingTheFlag) {
       {{"--randomize", "partial-labels"}, "--corrupt-prob"},
       {{"--randomize", "random-labels", "--corrupt-prob", "0.3"}, "--corrupt-prob"},
       {{"--randomize", "gaussian", "--corrupt-test"}, "--corrupt-test"},
+      {{"--corrupt-prob", "0.3"}, "--corrupt-prob applies to --randomize partial-labels"},
+      {{"--randomize", "partial-labels", "--corrupt-prob", "1.5"}, "--corrupt-prob"},
+      {{"--randomize", "partial-labels", "--corrupt-prob", "-0.1"}, "--corrupt-prob"},
       {{"--randomize", "random"}, "--randomize"},
       {{"--augment", "crop,zoom"}, "zoom"},
   };
