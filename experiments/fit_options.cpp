@@ -80,6 +80,11 @@ void add_fit_flags(CLI::App& app, FitOptions& o) {
                  "computes in fp32); recorded in config.json")
       ->check(CLI::IsMember({"fp32", "tf32"}))
       ->capture_default_str();
+  app.add_option("--conv-engine", o.conv_engine,
+                 "ours, or cudnn (convolution and batch norm through cuDNN on the GPU: the "
+                 "reference our kernels are ranked against); the CPU always runs ours")
+      ->check(CLI::IsMember({"ours", "cudnn"}))
+      ->capture_default_str();
   app.add_flag("--until-fit", o.until_fit,
                "Stop once the whole training set is fit (see --fit-threshold)");
   app.add_option("--fit-threshold", o.fit_threshold,
@@ -148,6 +153,7 @@ nlohmann::json flags_json(const FitOptions& o) {
           {"threads", o.threads},
           {"device", o.device},
           {"math", o.math},
+          {"conv-engine", o.conv_engine},
           {"until-fit", o.until_fit},
           {"fit-threshold", o.fit_threshold},
           {"eval-batch", o.eval_batch},

@@ -32,6 +32,7 @@ struct FitOptions {
   int threads = 0;
   std::string device = "auto";
   std::string math = "fp32";
+  std::string conv_engine = "ours";
   bool until_fit = false;
   double fit_threshold = 1.0;
   int64_t eval_batch = 1000;

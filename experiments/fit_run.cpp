@@ -1,3 +1,4 @@
+#include "datasets/device_dataset.h"
 #include "experiments/fit_run.h"
 
 #include <fmt/chrono.h>
@@ -24,6 +25,7 @@
 #include "experiments/system_info.h"
 #include "kernels/check.h"
 #include "models/zoo/registry.h"
+#include "runtime/compute_settings.h"
 #include "runtime/device.h"
 #include "runtime/threads.h"
 
@@ -43,23 +45,18 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
-// The device a run trains on. Training runs on the CPU until the CUDA backend lands, so
-// `auto` says so and an explicit `cuda` is refused with the way out.
+// The device a run trains on: `auto` takes the first usable GPU, else the CPU, saying why.
 ResolvedDevice choose_device(const std::string& text) {
-  const DeviceRequest request = parse_device(text);
-  ResolvedDevice resolved = resolve_device(request);
-  if (resolved.device.is_cuda()) {
-    if (request.kind == DeviceRequest::Kind::kCuda) {
-      throw UserError(
-          fmt::format("--device {}: rethink fit cannot train on CUDA yet (the CUDA "
-                      "backend is not built); use --device cpu",
-                      text));
-    }
-    resolved = {Device::cpu(), fmt::format("{} found, but fit trains on the CPU until the CUDA "
-                                           "backend lands",
-                                           resolved.reason)};
-  }
-  return resolved;
+  return resolve_device(parse_device(text));
+}
+
+// How the device computes (--math, --conv-engine). They change how a GPU rounds or which
+// library computes, never what: on the CPU they are noted and have no effect.
+ComputeSettings compute_settings_for(const FitOptions& o, Device device) {
+  ComputeSettings c{parse_math_mode(o.math), parse_conv_engine(o.conv_engine)};
+  if (!device.is_cuda()) c = {};
+  check_compute_settings(c, device);
+  return c;
 }
 
 nlohmann::json read_json(const fs::path& file) {
@@ -94,6 +91,7 @@ nlohmann::json settings_json(const FitOptions& o, const TrainSettings& s) {
           {"threads", o.threads},
           {"device", o.device},
           {"math", o.math},
+          {"conv_engine", o.conv_engine},
           {"until_fit", s.until_fit},
           {"fit_threshold", s.fit_threshold},
           {"eval_batch", s.eval_batch_size},
@@ -244,6 +242,7 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
   const bool full = verbosity == FitVerbosity::kFull;
   o.threads = set_thread_count(o.threads);
   const ResolvedDevice device = choose_device(o.device);
+  set_compute_settings(compute_settings_for(o, device.device));
   const RandomizeOptions randomize_with = randomize_options(o);
   const Progress::Mode progress_mode = Progress::parse(o.progress, !full);
   if (o.lr <= 0) o.lr = default_lr(o.model);
@@ -302,7 +301,8 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
   ModelInput input{batch_shape.channels, batch_shape.out_h, batch_shape.out_w, data.classes};
   input.dropout = o.dropout;
   std::shared_ptr<Module> model = make_model(o.model, input);
-  model->initialize(o.seed);
+  model->initialize(o.seed);  // the draws run on the host: every device starts alike
+  model->to(device.device);    // before the slab gathers the parameters on their device
   ParameterSlab slab(model->parameters());
   Trainer trainer(*model, slab, data, s);
   const nlohmann::json fingerprint = data_fingerprint(data);
@@ -319,6 +319,9 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
     restore_checkpoint(*checkpoint, *model, trainer.sgd(), slab);
     trainer.state() = checkpoint->state;
   }
+  // Uploaded once (a data set that does not fit is refused with its sizes); every loader then
+  // gathers its batches on the device.
+  move_dataset_to(data, device.device);
 
   // The run directory, once nothing can be refused any more.
   const std::string out =
@@ -351,10 +354,12 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
     config["device"] = {
         {"requested", o.device}, {"used", device.device.to_string()}, {"reason", device.reason}};
     config["math"] = {{"requested", o.math},
-                      {"effective", device.device.is_cuda() ? o.math : "fp32"},
+                      {"effective", math_mode_name(compute_settings().math)},
                       {"note",
                        "tf32 applies to cuBLAS/cuDNN math on the GPU; the CPU computes "
                        "in fp32"}};
+    config["conv_engine"] = {{"requested", o.conv_engine},
+                             {"effective", conv_engine_name(compute_settings().conv_engine)}};
     config["dataset"] = dataset_json(data);
     config["model"] = {{"name", o.model},
                        {"parameters", model->parameter_count()},

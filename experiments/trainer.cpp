@@ -104,10 +104,10 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
     loader.start_epoch(s.epoch);
     // A resume inside an epoch: the order is the epoch's, so skip the batches already trained.
     Batch batch;
-    for (int64_t i = 0; i < s.step_in_epoch; ++i) {
-      RT_CHECK(loader.next(batch), "cannot resume at step {} of an epoch of {} steps",
-               s.step_in_epoch, steps_per_epoch());
-    }
+    RT_CHECK(s.step_in_epoch <= steps_per_epoch(),
+             "cannot resume at step {} of an epoch of {} steps", s.step_in_epoch,
+             steps_per_epoch());
+    loader.skip(s.step_in_epoch);
     const Clock::time_point epoch_start = Clock::now();
     double counted = 0;  // step seconds of this epoch already added to the state
     bool stop = false;

@@ -135,7 +135,9 @@ int run_rademacher(const RademacherOptions& o) {
     model->initialize(o.seed + static_cast<uint64_t>(t));
     ParameterSlab slab(model->parameters());
     s.seed = o.seed + static_cast<uint64_t>(t);
-    const TrainResult r = train(*model, slab, data, s, [](const EpochRecord&) {});
+    Trainer trainer(*model, slab, data, s);
+    const TrainResult r = trainer.run();
+    const TrainState& state = trainer.state();
     if (r.status == RunStatus::kInterrupted || r.status == RunStatus::kDiverged) {
       fmt::print("draw {}/{}: {}\n", t + 1, o.draws, r.message);
       run.write_json("summary.json", {{"status", run_status_name(r.status)},
@@ -143,8 +145,8 @@ int run_rademacher(const RademacherOptions& o) {
                                       {"draws", per_draw}});
       return r.status == RunStatus::kInterrupted ? kExitInterrupted : kExitFailure;
     }
-    const DrawResult d{r.last.full_train.accuracy, r.last.test.accuracy, r.fit,
-                       r.epochs_completed, r.steps, r.seconds};
+    const DrawResult d{state.last.full_train.accuracy, state.last.test.accuracy, state.fit,
+                       state.epoch, state.step, state.seconds};
     draws.push_back(d);
     per_draw.push_back({{"train_accuracy", d.train_accuracy},
                         {"correlation", 2 * d.train_accuracy - 1},

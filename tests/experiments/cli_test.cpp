@@ -194,7 +194,7 @@ TEST_F(CliTest, TheLearningRateDefaultsToThePapersPerModel) {
           .exit_code,
       0);
   EXPECT_EQ(read_json(dir_ / "config.json")["flags"]["lr"], 0.01);
-  ASSERT_EQ(rethink({"fit", "--threads", "1", "--data", "synthetic:16,1,8,8,10", "--model",
+  ASSERT_EQ(rethink({"fit", "--threads", "1", "--data", "synthetic:16,1,28,28,10", "--model",
                      "inception", "--epochs", "1", "--out", (dir_ / "i").string()})
                 .exit_code,
             0);

@@ -214,7 +214,7 @@ class ResumeTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(ResumeTest, AResumeInTheMiddleOfAnEpochEqualsTheUninterruptedRun) {
   const std::string model = GetParam();
   const bool cnn = model != "mlp1x512";
-  const Dataset data = load_dataset(cnn ? "synthetic:32,1,8,8,10" : "synthetic:100,1,6,6,5", 6);
+  const Dataset data = load_dataset(cnn ? "synthetic:32,1,28,28,10" : "synthetic:100,1,6,6,5", 6);
   TrainSettings s = small_settings(data.train.size());
   s.batch_size = 16;
   s.epochs = cnn ? 2 : 3;
