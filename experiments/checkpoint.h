@@ -1,5 +1,5 @@
 // Checkpoints of a training run: everything a resumed run needs to continue bit for bit.
-// docs/CHECKPOINTS-STATE.md is the reference for the files.
+// docs/CHECKPOINTS.md is the reference for the files.
 //
 //   <run>/checkpoints/latest.json                  {"checkpoint": "epoch-0003-step-000048", ...}
 //   <run>/checkpoints/epoch-0003-step-000048/

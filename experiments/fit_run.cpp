@@ -33,12 +33,6 @@ namespace rethink {
 namespace fs = std::filesystem;
 namespace {
 
-// `format` is strftime's ("%Y%m%d-%H%M%S").
-std::string utc_timestamp(const char* format) {
-  return fmt::format(fmt::runtime(std::string("{:") + format + "}"),
-                     fmt::gmtime(std::time(nullptr)));
-}
-
 double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -325,7 +319,7 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
 
   // The run directory, once nothing can be refused any more.
   const std::string out =
-      o.out.empty() ? fmt::format("runs/fit-{}-{}", o.model, utc_timestamp("%Y%m%d-%H%M%S"))
+      o.out.empty() ? fmt::format("runs/fit-{}-{}", o.model, utc_time_string("%Y%m%d-%H%M%S"))
                     : o.out;
   const RunDir run =
       resuming ? RunDir::create(out, /*overwrite=*/true) : RunDir::create(out, o.overwrite);
@@ -337,7 +331,7 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
   nlohmann::json config;
   if (resuming) {
     config = read_json(run.path() / "config.json");
-    config["resumes"].push_back({{"started_utc", utc_timestamp("%Y-%m-%dT%H:%M:%SZ")},
+    config["resumes"].push_back({{"started_utc", utc_time_string("%Y-%m-%dT%H:%M:%SZ")},
                                  {"from_checkpoint", checkpoint->dir.filename().string()},
                                  {"from_epoch", checkpoint->state.epoch},
                                  {"from_step", checkpoint->state.step},
@@ -348,7 +342,7 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
     config["settings"] = settings_json(o, s);
   } else {
     config["command"] = "fit";
-    config["started_utc"] = utc_timestamp("%Y-%m-%dT%H:%M:%SZ");
+    config["started_utc"] = utc_time_string("%Y-%m-%dT%H:%M:%SZ");
     config["flags"] = flags_json(o);
     config["settings"] = settings_json(o, s);
     config["device"] = {

@@ -14,9 +14,10 @@
 // - at stride 1, as the transposed convolution: dx is the stride-1 convolution of dy with the
 //   spatially flipped, in/out-swapped weights (FlipConvWeights) and the complementary padding
 //   (kernel - 1 - pad per side). Its im2col reads Cout-channel runs where col2im's dcol holds
-//   Cin-channel ones, and its GEMM has inner dimension KH*KW*Cout instead of Cout, so for the
-//   Cout <= Cin layers of the paper's models it moves less memory and runs a better-shaped GEMM
-//   (1.2-2x faster on the small Inception's 3x3 layers).
+//   Cin-channel ones, and its GEMM has inner dimension KH*KW*Cout instead of Cout. Measured on
+//   the small Inception's layers (batch 128, 2 threads, docs/BENCHMARKS.md) it pays where Cout
+//   is a third of Cin or less (28x28 96 -> 32: the whole backward 13% faster) and costs a few
+//   percent where the channel counts are closer, so the plan takes it only there.
 //
 // The functors below are the shared bodies: operator()(i) is one element (the GPU's thread),
 // row(r) one channel run (the CPU's inner loop, contiguous and vectorizable). Both compute
@@ -175,7 +176,7 @@ struct Conv2dPlan {
   int64_t threads = 1;
   bool parallel_tiles = false;  // threads take whole tiles
   // dx by the transposed convolution rather than dcol + col2im (see the top of this file):
-  // chosen at stride 1 when out_c <= in_c, where it moves less memory.
+  // chosen at stride 1 when 3 * out_c <= in_c.
   bool transposed_dx = false;
   WindowedShape transposed;  // its shape, when transposed_dx
 

@@ -12,13 +12,18 @@
 namespace rethink::kernels {
 namespace {
 
-// TODO(bench): chosen from bench/kernels/conv2d_bench.cpp's --budgets rows.
+// Chosen from bench/kernels/conv2d_bench.cpp's --budgets rows (2 threads, batch 128, every
+// small-Inception layer summed): 1 to 4 MiB per thread are within 1% of each other and 2 MiB
+// the best overall; 256 KiB is 3-7% slower, 8 MiB and more 5-40% (docs/BENCHMARKS.md).
 constexpr int64_t kDefaultConv2dTileBytes = int64_t{2} << 20;
 
 // Partial weight gradients are summed in at most this many groups of tiles: enough to keep the
 // threads of a small machine busy, few enough that the partials stay small. A constant, so
 // that the summation order does not depend on the thread count.
 constexpr int64_t kMaxWeightGroups = 16;
+
+// dx by the transposed convolution once Cin is at least this many times Cout (kernels/conv2d.h).
+constexpr int64_t kTransposedDxChannelRatio = 3;
 
 // Tiles per thread below which the threads share each tile's GEMM instead.
 constexpr int64_t kMinTilesPerThread = 2;
@@ -50,7 +55,8 @@ Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t e
   }
   const Window2d& win = shape.window;
   plan.transposed_dx = !win.is_pointwise() && win.stride_h == 1 && win.stride_w == 1 &&
-                       out_c <= shape.in_c && win.pad.top < win.kernel_h &&
+                       kTransposedDxChannelRatio * out_c <= shape.in_c &&
+                       win.pad.top < win.kernel_h &&
                        win.pad.bottom < win.kernel_h && win.pad.left < win.kernel_w &&
                        win.pad.right < win.kernel_w;
   if (plan.transposed_dx) plan.transposed = transposed_conv_shape(shape, out_c);

@@ -28,7 +28,8 @@ std::string describe(const Case& c) {
 }
 
 // Pointwise, 1x1 stride 2, 3x3 SAME at stride 1 and 2 on even and odd sizes, 5x5, a VALID
-// non-square kernel, batch 1, a 1x1 image, channel counts not a multiple of 4.
+// non-square kernel, batch 1, a 1x1 image, channel counts not a multiple of 4; both ways of
+// computing dx.
 const std::vector<Case> kCases = {
     {2, 5, 4, 3, 4, 1, 1, 1, PaddingMode::kSame},  {3, 6, 5, 5, 2, 1, 1, 2, PaddingMode::kSame},
     {2, 5, 6, 3, 5, 3, 3, 1, PaddingMode::kSame},  {2, 6, 6, 7, 3, 3, 3, 2, PaddingMode::kSame},
@@ -37,6 +38,10 @@ const std::vector<Case> kCases = {
     {3, 8, 8, 4, 6, 3, 3, 2, PaddingMode::kValid}, {1, 9, 4, 2, 3, 2, 4, 3, PaddingMode::kSame},
     {2, 4, 4, 3, 3, 1, 1, 1, PaddingMode::kValid}, {6, 5, 4, 3, 4, 3, 3, 2, PaddingMode::kSame},
     {5, 3, 2, 5, 3, 1, 1, 1, PaddingMode::kSame},  {37, 3, 3, 2, 3, 3, 3, 1, PaddingMode::kSame},
+    // dx by the transposed convolution (Cin >= 3 Cout at stride 1): SAME, 5x5, VALID
+    // non-square, and a batch large enough for shared-out tiles.
+    {2, 6, 5, 7, 2, 3, 3, 1, PaddingMode::kSame},  {1, 6, 7, 6, 2, 5, 5, 1, PaddingMode::kSame},
+    {1, 5, 6, 9, 3, 2, 3, 1, PaddingMode::kValid}, {7, 4, 5, 12, 4, 3, 3, 1, PaddingMode::kSame},
 };
 
 WindowedShape shape_of(const Case& c) {
@@ -227,6 +232,7 @@ TYPED_TEST(Conv2dKernelTest, Col2imMatchesScatterAndFunctor) {
 // tiles than weight-gradient groups in the largest).
 TYPED_TEST(Conv2dKernelTest, ForwardAndBackwardMatchNaiveForEveryTiling) {
   using T = TypeParam;
+  int transposed_cases = 0, col2im_cases = 0;
   for (const Case& c : kCases) {
     const WindowedShape s = shape_of(c);
     const std::vector<T> x = test::uniform_values<T>(s.in_pixels() * c.in_c, 3);
@@ -243,6 +249,9 @@ TYPED_TEST(Conv2dKernelTest, ForwardAndBackwardMatchNaiveForEveryTiling) {
         SCOPED_TRACE(describe(c) + ", tile budget " + std::to_string(budget) + ", " +
                      std::to_string(threads) + " threads");
         const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(T), budget, threads);
+        if (budget == 1 && threads == 1 && !s.window.is_pointwise()) {
+          ++(plan.transposed_dx ? transposed_cases : col2im_cases);
+        }
         if (budget == 1) {
           ASSERT_EQ(plan.tile_images, 1);
         }
@@ -267,6 +276,8 @@ TYPED_TEST(Conv2dKernelTest, ForwardAndBackwardMatchNaiveForEveryTiling) {
       }
     }
   }
+  EXPECT_GE(transposed_cases, 4);
+  EXPECT_GE(col2im_cases, 4);
 }
 
 // Gradient buffers: dw and db add to what is there when asked; absent outputs are skipped.
@@ -339,22 +350,22 @@ TEST(Conv2dKernel, ResultsDoNotDependOnTheThreadCount) {
   EXPECT_EQ(run(1, int64_t{1} << 40), run(2, int64_t{1} << 40));
 }
 
-// dx by the transposed convolution exactly where it moves less memory: stride 1, a real
-// window, no more outputs than inputs. Both paths are checked against the naive loops above
+// dx by the transposed convolution exactly where it pays: stride 1, a real window, at most a
+// third as many outputs as inputs. Both paths are checked against the naive loops above
 // (kCases holds stride-1 windows with fewer and with more outputs than inputs).
 TEST(Conv2dKernel, PlanTakesTheTransposedConvolutionForDxAtStrideOneWithFewerOutputs) {
   const auto shape = [](int64_t in_c, int64_t kernel, int64_t stride, PaddingMode mode) {
     return WindowedShape::make(2, 9, 7, in_c, Window2d::make(kernel, kernel, stride, mode, 9, 7));
   };
-  EXPECT_TRUE(Conv2dPlan::make(shape(8, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
-  EXPECT_TRUE(Conv2dPlan::make(shape(8, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
+  EXPECT_TRUE(Conv2dPlan::make(shape(12, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(11, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
   EXPECT_FALSE(Conv2dPlan::make(shape(4, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(8, 3, 2, PaddingMode::kSame), 4, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(8, 1, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(12, 3, 2, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(Conv2dPlan::make(shape(12, 1, 1, PaddingMode::kSame), 4, 4).transposed_dx);
 
   // Its shape maps dy's grid back onto x's, SAME and VALID alike.
   for (const PaddingMode mode : {PaddingMode::kSame, PaddingMode::kValid}) {
-    const WindowedShape s = shape(8, 3, 1, mode);
+    const WindowedShape s = shape(12, 3, 1, mode);
     const auto plan = Conv2dPlan::make(s, 4, 4);
     ASSERT_TRUE(plan.transposed_dx);
     EXPECT_EQ(plan.transposed.in_h, s.out_h);
