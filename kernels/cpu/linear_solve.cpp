@@ -16,24 +16,26 @@ lapack_int to_lapack(int64_t v, const char* what) {
   return static_cast<lapack_int>(v);
 }
 
-// LAPACK's two precisions under one name.
+// LAPACK's two precisions under one name. The _work entry points: the plain ones first scan
+// the matrix for NaNs with 32-bit index arithmetic, which overflows (and crashes) once the
+// matrix has more than 2^31 elements (n > 46,340), as kernel matrices do.
 lapack_int potrf(char uplo, lapack_int n, float* a) {
-  return LAPACKE_spotrf(LAPACK_COL_MAJOR, uplo, n, a, n);
+  return LAPACKE_spotrf_work(LAPACK_COL_MAJOR, uplo, n, a, n);
 }
 lapack_int potrf(char uplo, lapack_int n, double* a) {
-  return LAPACKE_dpotrf(LAPACK_COL_MAJOR, uplo, n, a, n);
+  return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, uplo, n, a, n);
 }
 lapack_int potrs(char uplo, lapack_int n, lapack_int nrhs, const float* a, float* b) {
-  return LAPACKE_spotrs(LAPACK_COL_MAJOR, uplo, n, nrhs, a, n, b, n);
+  return LAPACKE_spotrs_work(LAPACK_COL_MAJOR, uplo, n, nrhs, a, n, b, n);
 }
 lapack_int potrs(char uplo, lapack_int n, lapack_int nrhs, const double* a, double* b) {
-  return LAPACKE_dpotrs(LAPACK_COL_MAJOR, uplo, n, nrhs, a, n, b, n);
+  return LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, uplo, n, nrhs, a, n, b, n);
 }
 lapack_int gesv(lapack_int n, lapack_int nrhs, float* a, lapack_int* pivots, float* b) {
-  return LAPACKE_sgesv(LAPACK_COL_MAJOR, n, nrhs, a, n, pivots, b, n);
+  return LAPACKE_sgesv_work(LAPACK_COL_MAJOR, n, nrhs, a, n, pivots, b, n);
 }
 lapack_int gesv(lapack_int n, lapack_int nrhs, double* a, lapack_int* pivots, double* b) {
-  return LAPACKE_dgesv(LAPACK_COL_MAJOR, n, nrhs, a, n, pivots, b, n);
+  return LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, nrhs, a, n, pivots, b, n);
 }
 void trmv_upper(lapack_int n, const float* u, float* x) {
   cblas_strmv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, n, u, n, x, 1);
