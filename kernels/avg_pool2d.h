@@ -23,11 +23,7 @@ struct AvgPool2dForward {
   WindowedShape s;
 
   RT_HD void operator()(int64_t i) const {
-    const int64_t c = i % s.in_c;
-    const int64_t pixel = i / s.in_c;
-    const int64_t ow = pixel % s.out_w;
-    const int64_t oh = (pixel / s.out_w) % s.out_h;
-    const int64_t n = pixel / (s.out_w * s.out_h);
+    const auto [n, oh, ow, c] = nhwc_index(i, s.out_h, s.out_w, s.in_c);
     const Window2d& win = s.window;
     const PoolSpan hs = pool_window_span(oh, win.stride_h, win.pad.top, win.kernel_h, s.in_h);
     const PoolSpan ws = pool_window_span(ow, win.stride_w, win.pad.left, win.kernel_w, s.in_w);
@@ -48,11 +44,7 @@ struct AvgPool2dBackward {
   WindowedShape s;
 
   RT_HD void operator()(int64_t i) const {
-    const int64_t c = i % s.in_c;
-    const int64_t pixel = i / s.in_c;
-    const int64_t w = pixel % s.in_w;
-    const int64_t h = (pixel / s.in_w) % s.in_h;
-    const int64_t n = pixel / (s.in_w * s.in_h);
+    const auto [n, h, w, c] = nhwc_index(i, s.in_h, s.in_w, s.in_c);
     const Window2d& win = s.window;
     const PoolSpan ohs = pool_covering_span(h, win.stride_h, win.pad.top, win.kernel_h, s.out_h);
     const PoolSpan ows = pool_covering_span(w, win.stride_w, win.pad.left, win.kernel_w, s.out_w);

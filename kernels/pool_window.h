@@ -18,6 +18,15 @@ struct PoolSpan {
   int64_t end = 0;
 };
 
+// Element i of a flat NHWC array of `height` x `width` images with `channels` channels.
+struct NhwcIndex {
+  int64_t n, h, w, c;
+};
+RT_HD NhwcIndex nhwc_index(int64_t i, int64_t height, int64_t width, int64_t channels) {
+  const int64_t pixel = i / channels;
+  return {pixel / (width * height), (pixel / width) % height, pixel % width, i % channels};
+}
+
 // Input positions under output position `o`'s window, padding cut away.
 RT_HD PoolSpan pool_window_span(int64_t o, int64_t stride, int64_t pad_before, int64_t kernel,
                                 int64_t in) {
