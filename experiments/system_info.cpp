@@ -41,7 +41,8 @@ nlohmann::json system_info() {
                        {"runtime", cuda_version_text(v.runtime)},
                        {"driver", cuda_version_text(v.driver)},
                        {"cublas", v.cublas},
-                       {"cudnn", v.cudnn}});
+                       {"cudnn", v.cudnn},
+                       {"cusolver", v.cusolver}});
 #endif
   const kernels::cpu::BlasInfo blas = kernels::cpu::blas_info();
   info["blas"] = {{"config", blas.config},

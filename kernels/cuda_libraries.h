@@ -7,10 +7,11 @@
 namespace rethink::kernels::cuda {
 
 struct LibraryVersions {
-  int runtime = 0;     // cudaRuntimeGetVersion, e.g. 13000
-  int driver = 0;      // cudaDriverGetVersion; 0 without a driver
-  std::string cublas;  // major.minor.patch
-  std::string cudnn;   // major.minor.patch
+  int runtime = 0;       // cudaRuntimeGetVersion, e.g. 13000
+  int driver = 0;        // cudaDriverGetVersion; 0 without a driver
+  std::string cublas;    // major.minor.patch
+  std::string cudnn;     // major.minor.patch
+  std::string cusolver;  // major.minor.patch
 };
 
 LibraryVersions library_versions();

@@ -31,6 +31,8 @@ struct DeviceState {
   cublasContext* blas = nullptr;
   std::once_flag dnn_once;
   cudnnContext* dnn = nullptr;
+  std::once_flag solver_once;
+  cusolverDnContext* solver = nullptr;
 };
 
 // Ordinals beyond this are refused; no machine we run on has more GPUs.
@@ -103,6 +105,17 @@ kernels::cuda::Context cudnn_context(Device device) {
   return {s.stream, s.blas, s.dnn, compute_settings().math};
 }
 
+kernels::cuda::Context solver_context(Device device) {
+  DeviceState& s = state_for(device);
+  std::call_once(s.solver_once, [&] {
+    s.solver = kernels::cuda::create_solver_handle(device.index, s.stream);
+    t_current = device.index;
+  });
+  kernels::cuda::Context c{s.stream, s.blas, nullptr, compute_settings().math};
+  c.solver = s.solver;
+  return c;
+}
+
 void synchronize(Device device) {
   if (device.is_cpu()) return;
   RT_CUDA_CHECK(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(state_for(device).stream)));
@@ -113,6 +126,7 @@ void synchronize(Device device) {
 kernels::Stream cuda_stream(Device) { throw_built_without_cuda(); }
 kernels::cuda::Context cuda_context(Device) { throw_built_without_cuda(); }
 kernels::cuda::Context cudnn_context(Device) { throw_built_without_cuda(); }
+kernels::cuda::Context solver_context(Device) { throw_built_without_cuda(); }
 void synchronize(Device device) {
   if (device.is_cuda()) throw_built_without_cuda();
 }

@@ -1,7 +1,7 @@
 // The CUDA state of each device, made on first use and kept for the life of the process: one
 // stream, on which every op, copy and allocation of the device is ordered; the cuBLAS handle;
 // the cuDNN handle, made only when the cuDNN engine is asked for (loading cuDNN takes a
-// while). Every entry point makes the device current for the calling thread first.
+// while); the cuSOLVER handle, made only when a dense solve asks for it. Every entry point makes the device current for the calling thread first.
 #pragma once
 
 #include "kernels/cuda/context.h"
@@ -23,6 +23,8 @@ kernels::Stream cuda_stream(Device device);
 kernels::cuda::Context cuda_context(Device device);
 // The same, with the cuDNN handle (made on first use).
 kernels::cuda::Context cudnn_context(Device device);
+// The stream and cuBLAS handle with the cuSOLVER handle (made on first use), for dense solves.
+kernels::cuda::Context solver_context(Device device);
 
 // Waits for everything queued on the device's stream.
 void synchronize(Device device);

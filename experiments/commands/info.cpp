@@ -35,6 +35,7 @@ int run_info(const InfoOptions& opts) {
                c["runtime"].get<std::string>(), c["driver"].get<std::string>());
     fmt::print("  cuBLAS     {}\n  cuDNN      {}\n", c["cublas"].get<std::string>(),
                c["cudnn"].get<std::string>());
+    fmt::print("  cuSOLVER   {}\n", c["cusolver"].get<std::string>());
   } else {
     fmt::print("  CUDA       not built (no nvcc at configure time, or -DRETHINK_CUDA=OFF)\n");
   }

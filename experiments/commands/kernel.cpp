@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "datasets/dataset.h"
 #include "datasets/design_matrix.h"
@@ -15,6 +16,8 @@
 #include "experiments/system_info.h"
 #include "experiments/validators.h"
 #include "kernels/error.h"
+#include "runtime/device.h"
+#include "runtime/gpu.h"
 #include "runtime/threads.h"
 
 namespace rethink::cli {
@@ -26,14 +29,22 @@ struct KernelOptions {
   KernelInterpolationOptions solve;
   uint64_t seed = 0;
   int threads = 0;
+  std::string device = "auto";
   std::string out;
   bool overwrite = false;
 };
 
 double gib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 30); }
 
+// The memory the run's device has: the host's available memory, or the GPU's free memory.
 void check_memory(const Dataset& data, const KernelOptions& o) {
-  const int64_t available = available_host_memory_bytes();
+  int64_t available = -1;
+  if (o.solve.device.is_cuda()) {
+    const std::optional<GpuMemory> memory = gpu_memory(o.solve.device.index);
+    if (memory) available = static_cast<int64_t>(memory->free_bytes);
+  } else {
+    available = available_host_memory_bytes();
+  }
   if (available < 0) return;  // unknown: let the allocation decide
   const std::string refusal =
       kernel_memory_refusal(data.train.size(), data.test.size(),
@@ -41,8 +52,11 @@ void check_memory(const Dataset& data, const KernelOptions& o) {
   if (!refusal.empty()) throw UserError(refusal);
 }
 
-int run_kernel(const KernelOptions& o) {
+int run_kernel(KernelOptions o) {
   const int threads = set_thread_count(o.threads);
+  // auto: a usable GPU, else the CPU, saying why.
+  const ResolvedDevice device = resolve_device(parse_device(o.device));
+  o.solve.device = device.device;
   const Dataset data = load_dataset(o.data, o.seed, o.subset);
   check_memory(data, o);
   const std::string out =
@@ -59,6 +73,7 @@ int run_kernel(const KernelOptions& o) {
                                               : std::string("no regularization"),
              o.solve.float32 ? "float32" : "float64", threads,
              gib(n * n * (o.solve.float32 ? 4 : 8)));
+  fmt::print("  device {} ({})\n", device.device.to_string(), device.reason);
   std::fflush(stdout);
 
   const KernelInterpolationResult r = kernel_interpolate(
@@ -93,7 +108,12 @@ int run_kernel(const KernelOptions& o) {
                                    {"ridge", o.solve.ridge},
                                    {"float32", o.solve.float32},
                                    {"seed", o.seed},
-                                   {"threads", threads}}},
+                                   {"threads", threads},
+                                   {"device", o.device}}},
+                                 {"device",
+                                  {{"requested", o.device},
+                                   {"used", device.device.to_string()},
+                                   {"reason", device.reason}}},
                                  {"points", "pixel vectors x / 255, no crop or whitening"},
                                  {"system", system_info()}});
   run.write_json("summary.json", {{"train_size", r.train_size},
@@ -140,6 +160,10 @@ Command add_kernel_command(CLI::App& app) {
   sub->add_option("--seed", o->seed, "Seed for a balanced subset")->capture_default_str();
   sub->add_option("--threads", o->threads, "CPU threads (0: all cores)")
       ->check(non_negative())
+      ->capture_default_str();
+  sub->add_option("--device", o->device,
+                  "auto (a usable GPU, else the CPU), cpu, cuda or cuda:N: where the matrix is "
+                  "built and solved")
       ->capture_default_str();
   sub->add_option("--out", o->out, "Run directory (default: runs/kernel-<UTC time>)");
   sub->add_flag("--overwrite", o->overwrite, "Reuse a run directory that already holds a run");

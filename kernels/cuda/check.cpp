@@ -1,12 +1,14 @@
 #include "kernels/cuda/check.h"
 
 #include <cublas_v2.h>
+#include <cusolverDn.h>
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <cstring>
 
 #include "kernels/cuda/blas_check.h"
+#include "kernels/cuda/solver_check.h"
 
 namespace rethink::kernels::cuda {
 namespace {
@@ -70,6 +72,22 @@ std::string hint_for(cudaError_t status) {
   return "";
 }
 
+// cuSOLVER has no status-string function of its own.
+const char* cusolver_status_name(cusolverStatus_t status) {
+  switch (status) {
+    case CUSOLVER_STATUS_SUCCESS: return "CUSOLVER_STATUS_SUCCESS";
+    case CUSOLVER_STATUS_NOT_INITIALIZED: return "CUSOLVER_STATUS_NOT_INITIALIZED";
+    case CUSOLVER_STATUS_ALLOC_FAILED: return "CUSOLVER_STATUS_ALLOC_FAILED";
+    case CUSOLVER_STATUS_INVALID_VALUE: return "CUSOLVER_STATUS_INVALID_VALUE";
+    case CUSOLVER_STATUS_ARCH_MISMATCH: return "CUSOLVER_STATUS_ARCH_MISMATCH";
+    case CUSOLVER_STATUS_EXECUTION_FAILED: return "CUSOLVER_STATUS_EXECUTION_FAILED";
+    case CUSOLVER_STATUS_INTERNAL_ERROR: return "CUSOLVER_STATUS_INTERNAL_ERROR";
+    case CUSOLVER_STATUS_NOT_SUPPORTED: return "CUSOLVER_STATUS_NOT_SUPPORTED";
+    case CUSOLVER_STATUS_INVALID_WORKSPACE: return "CUSOLVER_STATUS_INVALID_WORKSPACE";
+    default: return "another cuSOLVER status";
+  }
+}
+
 }  // namespace
 
 bool sync_debug_enabled() {
@@ -103,6 +121,25 @@ void throw_cublas_error(cublasStatus_t status, const char* expr, const char* fil
       file, line,
       fmt::format("cuBLAS call {} failed on {}: {} ({}){}", expr, current_device(),
                   cublasGetStatusString(status), cublasGetStatusName(status), hint));
+}
+
+void throw_cusolver_error(cusolverStatus_t status, const char* expr, const char* file,
+                          int line) {
+  std::string hint;
+  if (status == CUSOLVER_STATUS_ALLOC_FAILED) {
+    hint = "; the GPU is out of memory: use a smaller --subset, or --float32";
+  } else if (status == CUSOLVER_STATUS_NOT_INITIALIZED) {
+    hint =
+        "; cuSOLVER could not start (no usable GPU or driver, or libcusolver is missing): run "
+        "with --device cpu, or put libcusolver.so.12 (and the libcusparse and libnvJitLink it "
+        "loads) on LD_LIBRARY_PATH";
+  } else if (status == CUSOLVER_STATUS_ARCH_MISMATCH) {
+    hint = "; the GPU is too old for this operation";
+  }
+  detail::throw_located(
+      file, line,
+      fmt::format("cuSOLVER call {} failed on {}: {} (status {}){}", expr, current_device(),
+                  cusolver_status_name(status), static_cast<int>(status), hint));
 }
 
 }  // namespace rethink::kernels::cuda

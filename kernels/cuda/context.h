@@ -1,4 +1,4 @@
-// What the CUDA entry points that call a library (GEMM, convolution) take: the stream to run
+// What the CUDA entry points that call a library (GEMM, convolution, dense solves) take: the stream to run
 // on, the device's library handles and the math mode. The runtime owns the handles (one set
 // per device, runtime/cuda_context.h); kernels only borrow them. Element-wise kernels take a
 // bare Stream.
@@ -10,9 +10,10 @@
 
 #include "kernels/hd.h"
 
-// The structs behind cublasHandle_t and cudnnHandle_t.
+// The structs behind cublasHandle_t, cudnnHandle_t and cusolverDnHandle_t.
 struct cublasContext;
 struct cudnnContext;
+struct cusolverDnContext;
 
 namespace rethink::kernels {
 
@@ -29,6 +30,7 @@ struct Context {
   cublasContext* blas = nullptr;  // cublasHandle_t
   cudnnContext* dnn = nullptr;    // cudnnHandle_t; null unless the cuDNN engine was asked for
   MathMode math = MathMode::kFp32;
+  cusolverDnContext* solver = nullptr;  // cusolverDnHandle_t; made by solver_context only
 };
 
 }  // namespace cuda

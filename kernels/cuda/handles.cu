@@ -1,10 +1,12 @@
 #include <cublas_v2.h>
 #include <cudnn.h>
+#include <cusolverDn.h>
 
 #include <string>
 
 #include "kernels/cuda/blas_check.h"
 #include "kernels/cuda/handles.h"
+#include "kernels/cuda/solver_check.h"
 #include "kernels/cudnn/check.h"
 
 #ifndef RETHINK_CUDA_ARCHITECTURES
@@ -67,6 +69,14 @@ cudnnContext* create_dnn_handle(int device, Stream stream) {
   cudnnHandle_t handle = nullptr;
   RT_CUDNN_CHECK(cudnnCreate(&handle));
   RT_CUDNN_CHECK(cudnnSetStream(handle, reinterpret_cast<cudaStream_t>(stream)));
+  return handle;
+}
+
+cusolverDnContext* create_solver_handle(int device, Stream stream) {
+  RT_CUDA_CHECK(cudaSetDevice(device));
+  cusolverDnHandle_t handle = nullptr;
+  RT_CUSOLVER_CHECK(cusolverDnCreate(&handle));
+  RT_CUSOLVER_CHECK(cusolverDnSetStream(handle, reinterpret_cast<cudaStream_t>(stream)));
   return handle;
 }
 

@@ -1,5 +1,5 @@
-// Creating the per-device objects the CUDA entry points run with: a stream, the cuBLAS and
-// cuDNN handles, and the check that this build has machine code for a device. The runtime
+// Creating the per-device objects the CUDA entry points run with: a stream, the cuBLAS, cuDNN
+// and cuSOLVER handles, and the check that this build has machine code for a device. The runtime
 // (runtime/cuda_context.h) calls these once per device and keeps the results.
 #pragma once
 
@@ -25,5 +25,6 @@ Stream create_stream(int device);
 // and its status when the library cannot start (no driver, out of memory, missing library).
 cublasContext* create_blas_handle(int device, Stream stream);
 cudnnContext* create_dnn_handle(int device, Stream stream);
+cusolverDnContext* create_solver_handle(int device, Stream stream);
 
 }  // namespace rethink::kernels::cuda

@@ -1,7 +1,8 @@
-// Links the CUDA runtime, cuBLAS and cuDNN into the build and reads their versions: proof that
+// Links the CUDA runtime, cuBLAS, cuDNN and cuSOLVER into the build and reads their versions: proof that
 // the toolchain works, and what `rethink info` reports.
 #include <cublas_v2.h>
 #include <cudnn.h>
+#include <cusolverDn.h>
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda_libraries.h"
@@ -27,6 +28,14 @@ LibraryVersions library_versions() {
     v.cublas = dotted(major, minor, patch);
   } else {
     v.cublas = "unavailable";
+  }
+
+  if (cusolverGetProperty(MAJOR_VERSION, &major) == CUSOLVER_STATUS_SUCCESS &&
+      cusolverGetProperty(MINOR_VERSION, &minor) == CUSOLVER_STATUS_SUCCESS &&
+      cusolverGetProperty(PATCH_LEVEL, &patch) == CUSOLVER_STATUS_SUCCESS) {
+    v.cusolver = dotted(major, minor, patch);
+  } else {
+    v.cusolver = "unavailable";
   }
 
   // cuDNN 9 encodes its version as major * 10000 + minor * 100 + patch.

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/error.h"
 #include "tests/support/data.h"
+#include "tests/support/gpu.h"
 
 namespace rethink {
 namespace {
@@ -160,6 +162,42 @@ TEST(KernelInterpolation, RefusesARunThatDoesNotFitNamingTheSizeAndTheFix) {
   const int64_t suggested = std::stoll(msg.substr(at));
   EXPECT_LE(kernel_interpolation_bytes(suggested, m, d, o), int64_t{16} << 30);
   EXPECT_GT(kernel_interpolation_bytes(suggested + 1, m, d, o), int64_t{16} << 30);
+}
+
+// On a GPU the memory is the device's: the caller's float64 rows stay on the host, and the
+// refusal names the device.
+TEST(KernelInterpolation, OnAGpuTheRefusalCountsDeviceMemoryAndNamesTheDevice) {
+  KernelInterpolationOptions cpu, gpu;
+  gpu.device = Device::cuda(1);
+  const int64_t n = 60000, m = 10000, d = 784;
+  EXPECT_EQ(kernel_interpolation_bytes(n, m, d, cpu) - kernel_interpolation_bytes(n, m, d, gpu),
+            8 * (n + m) * d);
+  EXPECT_GT(kernel_interpolation_bytes(n, m, d, gpu), n * n * 8);
+  const int64_t available = int64_t{16} << 30;
+  const std::string msg = kernel_memory_refusal(n, m, d, gpu, available);
+  EXPECT_NE(msg.find("but cuda:1 has 16.0 GiB available"), std::string::npos) << msg;
+  EXPECT_NE(kernel_memory_refusal(n, m, d, cpu, available).find("this machine has"),
+            std::string::npos);
+  const size_t at = msg.find("--subset ") + 9;
+  const int64_t suggested = std::stoll(msg.substr(at));
+  EXPECT_LE(kernel_interpolation_bytes(suggested, m, d, gpu), available);
+  EXPECT_GT(kernel_interpolation_bytes(suggested + 1, m, d, gpu), available);
+}
+
+// Without a usable GPU a device run stops at once with the reason (tests/gpu/ holds the runs
+// on a GPU: kernel_interpolation_parity_test.cpp).
+TEST(KernelInterpolation, ADeviceRunWithoutAGpuSaysWhy) {
+  const std::string why = test::why_no_usable_gpu();
+  if (why.empty()) GTEST_SKIP() << "a GPU is usable here: the gpu suite runs on it";
+  const Problem p;
+  KernelInterpolationOptions o;
+  o.device = Device::cuda(0);
+  try {
+    p.run(o);
+    ADD_FAILURE() << "a run on cuda:0 went ahead without a GPU";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("use --device cpu"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -99,6 +99,24 @@ TEST(KernelCli, InterpolatesTheTrainingSetAndReportsTestErrorAndNorm) {
 TEST(KernelCli, BadFlagsAreUsageErrors) {
   expect_usage_error(rethink_cli({"kernel", "--gamma", "0"}), "--gamma");
   expect_usage_error(rethink_cli({"kernel", "--ridge", "-1"}), "--ridge");
+  expect_usage_error(rethink_cli({"kernel", "--device", "gpu"}), "--device 'gpu'");
+}
+
+TEST(KernelCli, RecordsTheDeviceAndRefusesOneThatIsNotThere) {
+  const test::TempDir tmp;
+  const ProcessResult r = rethink_cli({"kernel", "--data", "synthetic:100,1,4,4,3", "--device",
+                                       "cpu", "--out", (tmp / "run").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("device cpu (requested)"), std::string::npos) << r.output;
+  const nlohmann::json config = read_json(tmp / "run" / "config.json");
+  EXPECT_EQ(config["device"]["requested"], "cpu");
+  EXPECT_EQ(config["device"]["used"], "cpu");
+  EXPECT_EQ(config["settings"]["device"], "cpu");
+  // No machine here has eight GPUs: without one the reason, with fewer the count.
+  expect_usage_error(rethink_cli({"kernel", "--data", "synthetic:100,1,4,4,3", "--device",
+                                  "cuda:7", "--out", (tmp / "refused").string()}),
+                     "--device cuda:7");
+  EXPECT_FALSE(fs::exists(tmp / "refused"));  // refused before any work
 }
 
 TEST(RademacherCli, AnMlpCorrelatesPerfectlyWithRandomSigns) {

@@ -65,5 +65,15 @@ TYPED_TEST(RbfKernelTest, APointAgainstItselfIsExactlyOne) {
   }
 }
 
+TYPED_TEST(RbfKernelTest, TheRidgeGoesOnTheDiagonalOnly) {
+  using T = TypeParam;
+  const int64_t n = 4, ld = 6;
+  std::vector<T> k(static_cast<size_t>(n * ld), T(2));
+  cpu::add_ridge(T(0.5), n, k.data(), ld);
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < ld; ++c) EXPECT_EQ(k[r * ld + c], r == c ? T(2.5) : T(2)) << r << c;
+  }
+}
+
 }  // namespace
 }  // namespace rethink::kernels
