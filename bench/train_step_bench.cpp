@@ -1,31 +1,51 @@
-// One full SGD training step of the paper's MLPs on the CPU, exactly as the trainer takes it
-// (experiments/trainer.cpp): forward, softmax cross-entropy, read the loss, zero the gradients,
-// backward, fused SGD-with-momentum update. The batch (128 images) is already in memory, so the
-// numbers are the step alone; bench/torch_mlp.py times the same step in PyTorch and
-// bench/compare_mlp puts the two side by side (docs/BENCHMARKS.md).
+// One full SGD training step of every zoo model at batch 128, exactly as the trainer takes it
+// (experiments/trainer.cpp), data included:
+//   data      the BatchLoader's gather-transform of the next batch from a uint8 data set held
+//             on the device, by the epoch's Philox order (center crop to 28x28, whitening)
+//   forward   logits, softmax cross-entropy, read the loss
+//   backward  zero the gradients, backward, the L2 norm of the gradient slab (read)
+//   update    the fused SGD-with-momentum step (momentum 0.9, no weight decay; lr 0.1 for
+//             inception*, 0.01 otherwise: the paper's) and the batch's correct count (read)
+// bench/torch_reference.py times the same step in PyTorch and bench/compare puts the two side
+// by side (docs/BENCHMARKS.md).
 //
-//   train_step_bench [--threads=N] [--phases] [Google Benchmark flags]
+//   train_step_bench [--threads=N] [--models=a,b] [--inputs=32x32x3,28x28x1] [--batch=128]
+//                    [--devices=auto|cpu|cuda|cpu,cuda] [--conv-engine=ours|cudnn] [--phases]
+//                    [Google Benchmark flags]
 //
-// --threads (or RETHINK_THREADS) sets the OpenMP and OpenBLAS thread count; 0, the default,
-// means every core. --phases adds per-phase milliseconds (forward, loss, zero_grad, backward,
-// update) as counters, to see where a step's time goes.
+// Rows: train_step/<device>/<model>/<batch HxWxC>. --inputs lists the STORED image sizes;
+// batches are their center 28x28 crop, as `rethink fit` makes them: 32x32x3 (CIFAR-10) gives
+// 28x28x3 batches, 28x28x1 (Fashion-MNIST) 28x28x1. --devices auto (the default) adds the cuda
+// rows when a GPU is usable and says in the context why not otherwise; asking for cuda without
+// one is an error. --threads (or RETHINK_THREADS) sets the OpenMP and OpenBLAS thread count
+// (0, the default: every core). Counters: images/s, params, rethink_threads, first_loss,
+// last_loss, launches (kernel launches and cuBLAS/cuDNN calls per step: 0 on the CPU), and with
+// --phases the milliseconds of each phase (on a GPU the phases synchronize, which costs a
+// little). A non-finite loss fails the row and the exit status.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "bench/bench_flags.h"
+#include "datasets/batch_loader.h"
+#include "experiments/grad_norm.h"
 #include "kernels/blas_info.h"
 #include "kernels/error.h"
+#include "kernels/launch_counter.h"
 #include "models/zoo/registry.h"
+#include "runtime/compute_settings.h"
+#include "runtime/cuda_context.h"
+#include "runtime/gpu.h"
+#include "runtime/ops/accuracy.h"
 #include "runtime/ops/softmax_cross_entropy.h"
 #include "runtime/optim/sgd.h"
 #include "runtime/parameter_slab.h"
@@ -36,129 +56,227 @@
 namespace rethink {
 namespace {
 
-constexpr int64_t kBatch = 128;
-constexpr double kLr = 0.01;
+int64_t g_batch = 128;             // --batch: the smoke test's is small
+constexpr int64_t kImages = 4096;  // the data set: larger than the caches, as a real one is
 constexpr uint64_t kSeed = 1;
+constexpr int64_t kClasses = 10;
 
 bool g_phases = false;
 bool g_failed = false;  // a step went wrong: exit non-zero, so the ctest smoke run fails
+ConvEngine g_engine = ConvEngine::kOurs;
 
-struct BenchModel {
-  std::string name;   // in the zoo
-  std::string shape;  // layer widths, for the benchmark's name
-  ModelInput input;
+struct StoredShape {
+  int64_t height, width, channels;
+  std::string name() const { return fmt::format("{}x{}x{}", height, width, channels); }
 };
 
+StoredShape parse_stored(const std::string& text) {
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t x = text.find('x', start);
+    parts.push_back(text.substr(start, x == std::string::npos ? x : x - start));
+    if (x == std::string::npos) break;
+    start = x + 1;
+  }
+  if (parts.size() != 3) {
+    throw UserError(
+        fmt::format("--inputs '{}': give stored image sizes as HxWxC, e.g. 32x32x3", text));
+  }
+  const std::string what = fmt::format("--inputs '{}'", text);
+  return {bench::parse_count(parts[0], what, 1), bench::parse_count(parts[1], what, 1),
+          bench::parse_count(parts[2], what, 1)};
+}
+
+// kImages uniform random bytes images of `shape` and uniform labels, on the host; made once
+// per shape (the values do not change the work).
+const Split& host_split(const StoredShape& shape) {
+  static std::map<std::string, Split> made;
+  const auto found = made.find(shape.name());
+  if (found != made.end()) return found->second;
+  const int64_t image = shape.height * shape.width * shape.channels;
+  const PhiloxStream pixels = PhiloxStream::make(kSeed, RngPurpose::kPixels);
+  const PhiloxStream labels = PhiloxStream::make(kSeed, RngPurpose::kLabels);
+  std::vector<uint8_t> px(static_cast<size_t>(kImages * image));
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(pixels.bits(i));
+  std::vector<int32_t> y(static_cast<size_t>(kImages));
+  for (int64_t i = 0; i < kImages; ++i) {
+    y[static_cast<size_t>(i)] =
+        static_cast<int32_t>(labels.below(static_cast<uint64_t>(i), kClasses));
+  }
+  Split split{Tensor::from_vector(Shape{kImages, shape.height, shape.width, shape.channels}, px),
+              Tensor::from_vector(Shape{kImages}, y)};
+  return made.emplace(shape.name(), std::move(split)).first->second;
+}
+
+double learning_rate(const std::string& model) {  // experiments/fit_options.cpp's default_lr
+  return model.starts_with("inception") ? 0.1 : 0.01;
+}
+
 using Clock = std::chrono::steady_clock;
+
+// Phase boundaries: on a GPU the device is synchronized first, so each phase's kernels are
+// charged to it.
+struct PhaseClock {
+  Device device;
+  Clock::time_point now() const {
+    if (device.is_cuda()) synchronize(device);
+    return Clock::now();
+  }
+};
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-void train_step(benchmark::State& state, const BenchModel& spec) {
-  const ModelInput& in = spec.input;
-  std::shared_ptr<Module> model = make_model(spec.name, in);
+struct Row {
+  std::string model;
+  StoredShape stored;
+  Device device;
+};
+
+void train_step(benchmark::State& state, const Row& row) {
+  ComputeSettingsScope settings(
+      {.conv_engine = row.device.is_cuda() ? g_engine : ConvEngine::kOurs});
+  const Split& host = host_split(row.stored);
+  const Split split{host.images.to(row.device), host.labels.to(row.device)};
+  BatchLoader loader(split, g_batch, {.seed = kSeed});
+  const kernels::TransformShape& shape = loader.shape();
+  const ModelInput in{shape.channels, shape.out_h, shape.out_w, kClasses};
+  std::shared_ptr<Module> model = make_model(row.model, in);
   model->initialize(kSeed);
-  model->set_training(true);
+  model->to(row.device);
   ParameterSlab slab(model->parameters());
   Sgd sgd(slab, SgdOptions{0.9, 0.0, false});
+  const double lr = learning_rate(row.model);
+  const PhaseClock clock{row.device};
 
-  // Fixed random data: standard normal pixels, uniform labels.
-  Tensor images = Tensor::empty(Shape{kBatch, in.channels, in.height, in.width});
-  fill_normal(images, 0.0, 1.0, PhiloxStream::make(kSeed, RngPurpose::kPixels));
-  const PhiloxStream label_stream = PhiloxStream::make(kSeed, RngPurpose::kLabels);
-  std::vector<int32_t> label_values(static_cast<size_t>(kBatch));
-  for (int64_t i = 0; i < kBatch; ++i) {
-    label_values[static_cast<size_t>(i)] = static_cast<int32_t>(
-        label_stream.below(static_cast<uint64_t>(i), static_cast<uint32_t>(in.classes)));
-  }
-  const Tensor labels = Tensor::from_vector(Shape{kBatch}, label_values);
-
-  double forward_ms = 0, loss_ms = 0, zero_ms = 0, backward_ms = 0, update_ms = 0;
+  int64_t epoch = 0, step = 0;
+  loader.start_epoch(epoch);
+  double data_ms = 0, forward_ms = 0, backward_ms = 0, update_ms = 0;
   float first_loss = NAN, loss_value = NAN;
-  for (auto _ : state) {
-    const Clock::time_point t0 = g_phases ? Clock::now() : Clock::time_point{};
-    const Tensor logits = model->forward(images);
-    const Clock::time_point t1 = g_phases ? Clock::now() : Clock::time_point{};
-    const Tensor loss = ops::softmax_cross_entropy(logits, labels);
-    loss_value = loss.item<float>();  // the trainer reads the loss every step
-    benchmark::DoNotOptimize(loss_value);
-    const Clock::time_point t2 = g_phases ? Clock::now() : Clock::time_point{};
-    sgd.zero_grad();
-    const Clock::time_point t3 = g_phases ? Clock::now() : Clock::time_point{};
-    loss.backward();
-    const Clock::time_point t4 = g_phases ? Clock::now() : Clock::time_point{};
-    sgd.step(kLr);
-    benchmark::ClobberMemory();
-    if (g_phases) {
-      const Clock::time_point t5 = Clock::now();
-      forward_ms += ms_between(t0, t1);
-      loss_ms += ms_between(t1, t2);
-      zero_ms += ms_between(t2, t3);
-      backward_ms += ms_between(t3, t4);
-      update_ms += ms_between(t4, t5);
+  int64_t correct = 0, launches = 0;
+  Batch batch;
+  // One step: the trainer's (experiments/trainer.cpp), phase by phase.
+  const auto one_step = [&](bool timed) {
+    const Clock::time_point t0 = timed ? clock.now() : Clock::time_point{};
+    if (!loader.next(batch)) {
+      loader.start_epoch(++epoch);
+      loader.next(batch);
     }
-    if (std::isnan(first_loss)) first_loss = loss_value;
+    const Clock::time_point t1 = timed ? clock.now() : Clock::time_point{};
+    model->set_training(true);
+    model->set_step(step++);
+    const Tensor logits = model->forward(batch.images);
+    const Tensor loss = ops::softmax_cross_entropy(logits, batch.labels);
+    loss_value = loss.item<float>();
+    const Clock::time_point t2 = timed ? clock.now() : Clock::time_point{};
+    sgd.zero_grad();
+    loss.backward();
+    const double norm = l2_norm(slab.grads());
+    benchmark::DoNotOptimize(norm);
+    const Clock::time_point t3 = timed ? clock.now() : Clock::time_point{};
+    sgd.step(lr);
+    correct += ops::count_correct(logits, batch.labels);
+    if (timed) {
+      const Clock::time_point t4 = clock.now();
+      data_ms += ms_between(t0, t1);
+      forward_ms += ms_between(t1, t2);
+      backward_ms += ms_between(t2, t3);
+      update_ms += ms_between(t3, t4);
+    }
+  };
+
+  one_step(false);  // first touch of every buffer, outside the timing
+  first_loss = loss_value;
+  const int64_t launches_before = kernels::device_launches();
+  int64_t images = 0;  // a final partial batch of an epoch counts what it holds
+  for (auto _ : state) {
+    one_step(g_phases);
+    images += batch.labels.numel();
+    benchmark::ClobberMemory();
   }
+  launches = kernels::device_launches() - launches_before;
+  benchmark::DoNotOptimize(correct);
   if (!std::isfinite(loss_value)) {
     g_failed = true;
     state.SkipWithError(fmt::format("the loss became {}", loss_value).c_str());
     return;
   }
 
-  const double images_done = static_cast<double>(state.iterations()) * static_cast<double>(kBatch);
-  state.SetItemsProcessed(static_cast<int64_t>(images_done));
-  state.counters["images/s"] = benchmark::Counter(images_done, benchmark::Counter::kIsRate);
+  using benchmark::Counter;
+  const double iterations = static_cast<double>(state.iterations());
+  state.SetItemsProcessed(images);
+  state.SetLabel(fmt::format("uint8 {} -> {}x{}x{}", row.stored.name(), shape.out_h, shape.out_w,
+                             shape.channels));
+  state.counters["images/s"] = Counter(static_cast<double>(images), Counter::kIsRate);
   state.counters["rethink_threads"] = thread_count();
   state.counters["params"] = static_cast<double>(slab.numel());
   state.counters["first_loss"] = first_loss;
   state.counters["last_loss"] = loss_value;
+  state.counters["launches"] = static_cast<double>(launches) / iterations;
   if (g_phases) {
-    using benchmark::Counter;
-    state.counters["fwd_ms"] = Counter(forward_ms, Counter::kAvgIterations);
-    state.counters["loss_ms"] = Counter(loss_ms, Counter::kAvgIterations);
-    state.counters["zero_ms"] = Counter(zero_ms, Counter::kAvgIterations);
-    state.counters["bwd_ms"] = Counter(backward_ms, Counter::kAvgIterations);
-    state.counters["upd_ms"] = Counter(update_ms, Counter::kAvgIterations);
+    state.counters["data_ms"] = Counter(data_ms, Counter::kAvgIterations);
+    state.counters["forward_ms"] = Counter(forward_ms, Counter::kAvgIterations);
+    state.counters["backward_ms"] = Counter(backward_ms, Counter::kAvgIterations);
+    state.counters["update_ms"] = Counter(update_ms, Counter::kAvgIterations);
   }
 }
 
-int parse_thread_count(std::string_view text, std::string_view what) {
-  int value = -1;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value < 0) {
-    throw UserError(
-        fmt::format("{} '{}' is not a thread count: give a whole number >= 0 (0 means "
-                    "every core)",
-                    what, text));
-  }
-  return value;
-}
+struct Options {
+  int threads = bench::threads_from_environment();
+  std::vector<std::string> models;  // empty: every model of the zoo
+  std::vector<std::string> inputs = {"32x32x3", "28x28x1"};
+  std::string devices = "auto";
+};
 
-// Removes our own flags from argv (Google Benchmark rejects flags it does not know) and returns
-// the requested thread count (0: every core).
-int take_our_flags(int* argc, char** argv) {
-  int threads = 0;
-  if (const char* env = std::getenv("RETHINK_THREADS"); env != nullptr && *env != '\0') {
-    threads = parse_thread_count(env, "RETHINK_THREADS");
-  }
-  int kept = 1;
-  for (int i = 1; i < *argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.starts_with("--threads=")) {
-      threads = parse_thread_count(arg.substr(10), "--threads");
-    } else if (arg == "--threads" && i + 1 < *argc) {
-      threads = parse_thread_count(argv[++i], "--threads");
-    } else if (arg == "--phases") {
+Options take_our_flags(int* argc, char** argv) {
+  Options o;
+  bench::take_flags(argc, argv, [&](std::string_view name, std::string_view value) {
+    if (name == "threads") {
+      o.threads = static_cast<int>(bench::parse_count(value, "--threads", 0));
+    } else if (name == "batch") {
+      g_batch = bench::parse_count(value, "--batch", 1);
+    } else if (name == "models") {
+      o.models = bench::split_list(value);
+    } else if (name == "inputs") {
+      o.inputs = bench::split_list(value);
+    } else if (name == "devices") {
+      o.devices = std::string(value);
+    } else if (name == "conv-engine") {
+      g_engine = parse_conv_engine(std::string(value));
+    } else if (name == "phases" && value.empty()) {
       g_phases = true;
     } else {
-      argv[kept++] = argv[i];
+      return false;
+    }
+    return true;
+  });
+  return o;
+}
+
+// The devices to time: "auto" is the CPU plus the first GPU if one is usable.
+std::vector<Device> devices_of(const std::string& text) {
+  const GpuQuery& gpus = query_gpus();
+  const bool gpu = !gpus.devices.empty() && gpus.devices.front().unsupported.empty();
+  const std::string why = gpus.devices.empty() ? gpus.why_none : gpus.devices.front().unsupported;
+  std::vector<Device> out;
+  for (const std::string& d : bench::split_list(text == "auto" ? "cpu,cuda?" : text)) {
+    if (d == "cpu") {
+      out.push_back(Device::cpu());
+    } else if (d == "cuda" || d == "cuda?") {
+      if (gpu) {
+        out.push_back(Device::cuda(0));
+      } else if (d == "cuda") {
+        throw UserError(fmt::format("--devices {}: no usable GPU ({})", text, why));
+      } else {
+        benchmark::AddCustomContext("cuda", fmt::format("skipped: no usable GPU ({})", why));
+      }
+    } else {
+      throw UserError(fmt::format("--devices '{}': give auto, cpu, cuda or cpu,cuda", text));
     }
   }
-  *argc = kept;
-  argv[kept] = nullptr;
-  return threads;
+  if (gpu) benchmark::AddCustomContext("gpu", gpus.devices.front().name);
+  return out;
 }
 
 }  // namespace
@@ -167,22 +285,37 @@ int take_our_flags(int* argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace rethink;
   try {
-    const int threads = set_thread_count(take_our_flags(&argc, argv));
+    Options o = take_our_flags(&argc, argv);
+    const int threads = set_thread_count(o.threads);
     const kernels::cpu::BlasInfo blas = kernels::cpu::blas_info();
     benchmark::AddCustomContext("rethink_threads", std::to_string(threads));
     benchmark::AddCustomContext(
         "openblas", fmt::format("{} ({} threads, {})", blas.config, blas.threads, blas.threading));
-    benchmark::AddCustomContext("batch", std::to_string(kBatch));
-
-    static const std::vector<BenchModel> models = {
-        {"mlp1x512", "784-512-10", ModelInput{1, 28, 28, 10}},
-        {"mlp3x512", "2352-512x3-10", ModelInput{3, 28, 28, 10}},
-    };
-    for (const BenchModel& m : models) {
+    benchmark::AddCustomContext("batch", std::to_string(g_batch));
+    const char* wait = std::getenv("OMP_WAIT_POLICY");
+    benchmark::AddCustomContext("omp_wait_policy", wait != nullptr ? wait : "(not set)");
+    benchmark::AddCustomContext("conv_engine_on_gpu", std::string(conv_engine_name(g_engine)));
+    if (o.models.empty()) {
+      for (const ModelEntry& e : model_registry()) o.models.push_back(e.name);
+    }
+    std::vector<StoredShape> inputs;
+    for (const std::string& text : o.inputs) inputs.push_back(parse_stored(text));
+    for (const std::string& m : o.models) make_model(m, ModelInput{});  // unknown: UserError
+    static std::vector<Row> rows;  // the benchmarks hold pointers to them
+    for (const Device device : devices_of(o.devices)) {
+      for (const std::string& m : o.models) {
+        for (const StoredShape& s : inputs) rows.push_back({m, s, device});
+      }
+    }
+    for (const Row& row : rows) {
+      const int64_t h = std::min(row.stored.height, kCropSize);
+      const int64_t w = std::min(row.stored.width, kCropSize);
       benchmark::RegisterBenchmark(
-          fmt::format("train_step/{}/{}/batch:{}", m.name, m.shape, kBatch).c_str(),
-          [&m](benchmark::State& state) { train_step(state, m); })
-          ->UseRealTime()  // the step runs on several threads: wall time is what counts
+          fmt::format("train_step/{}/{}/{}x{}x{}", row.device.is_cuda() ? "cuda" : "cpu", row.model,
+                      h, w, row.stored.channels)
+              .c_str(),
+          [&row](benchmark::State& state) { train_step(state, row); })
+          ->UseRealTime()  // several threads, or a GPU: wall time is what counts
           ->Unit(benchmark::kMillisecond);
     }
 

@@ -122,6 +122,11 @@ void add_fit_flags(CLI::App& app, FitOptions& o) {
                  "auto (a progress bar on a terminal, lines otherwise), bar, lines or quiet")
       ->check(CLI::IsMember({"auto", "bar", "lines", "quiet"}))
       ->capture_default_str();
+  app.add_flag("--profile", o.profile,
+               "Time each phase of the steps (data, forward, backward, update) and the "
+               "evaluations, count device launches per step, and report peak host and device "
+               "memory: in summary.json's \"profile\" and printed at the end (on a GPU each "
+               "phase ends with a synchronization)");
   app.add_option("--out", o.out, "Run directory (default: runs/fit-<model>-<UTC time>)");
   app.add_flag("--overwrite", o.overwrite, "Reuse a run directory that already holds a run");
   app.add_option("--config", o.config,

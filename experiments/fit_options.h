@@ -43,6 +43,7 @@ struct FitOptions {
   bool corrupt_test = false;
   std::string augment = "none";
   std::string progress = "auto";
+  bool profile = false;  // time per phase, launches, peak memory: summary.json and the end
 
   // Where the run goes; not training settings.
   std::string out;

@@ -23,6 +23,7 @@
 #include "experiments/run_config.h"
 #include "experiments/run_dir.h"
 #include "experiments/system_info.h"
+#include "experiments/train_profile.h"
 #include "kernels/check.h"
 #include "models/zoo/registry.h"
 #include "runtime/compute_settings.h"
@@ -280,6 +281,7 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
   s.eval_batch_size = o.eval_batch;
   s.eval_every = o.eval_every;
   s.device = device.device;
+  s.profile = o.profile;
 
   Dataset data = load_dataset(o.data, o.seed, o.subset);
   s.schedule.kind = parse_lr_schedule_kind(o.lr_schedule);
@@ -445,6 +447,9 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
   outcome.summary = summary_json(o, s, st, result, data, model->parameter_count(),
                                  device.device.to_string(), last_checkpoint);
   outcome.summary["resumed"] = config.contains("resumes") ? config["resumes"].size() : 0;
+  if (o.profile) {
+    outcome.summary["profile"] = profile_json(trainer.profile(), device.device, s.batch_size);
+  }
   run.write_json("summary.json", outcome.summary);
 
   switch (result.status) {
@@ -465,6 +470,9 @@ FitOutcome run_fit(FitOptions o, FitVerbosity verbosity) {
       progress.print(fmt::format("checkpoint written; continue with: rethink fit --resume {}",
                                  run.path().string()));
     }
+  }
+  if (o.profile && full) {
+    for (const std::string& line : profile_lines(outcome.summary["profile"])) progress.print(line);
   }
   return outcome;
 }

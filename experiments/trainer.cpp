@@ -98,6 +98,7 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
   const Clock::time_point start = Clock::now();
   const double seconds_before = s.seconds;
   const auto now_seconds = [&] { return seconds_before + seconds_since(start); };
+  PhaseClock phases(settings_.profile, settings_.device, profile_);
 
   while (!finished()) {
     model_.set_training(true);
@@ -111,19 +112,23 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
     const Clock::time_point epoch_start = Clock::now();
     double counted = 0;  // step seconds of this epoch already added to the state
     bool stop = false;
+    phases.restart();
     while (loader.next(batch)) {
+      phases.lap(TrainPhase::kData);
       const double lr = settings_.schedule.lr_at(s.images_seen);
       model_.set_training(true);
       model_.set_step(s.step);
       const Tensor logits = model_.forward(batch.images);
       const Tensor loss = ops::softmax_cross_entropy(logits, batch.labels);
       const double loss_value = loss.item<float>();
+      phases.lap(TrainPhase::kForward);
       double norm = 0;
       if (std::isfinite(loss_value)) {
         sgd_.zero_grad();
         loss.backward();
         norm = l2_norm(slab_.grads());
       }
+      phases.lap(TrainPhase::kBackward);
       if (!std::isfinite(loss_value) || !std::isfinite(norm)) {
         result.status = RunStatus::kDiverged;
         result.message = fmt::format(
@@ -147,6 +152,8 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
       ++s.step;
       ++s.step_in_epoch;
       ++result.steps_run;
+      phases.lap(TrainPhase::kUpdate);
+      if (phases.on()) ++profile_.steps;
       const double in_epoch = seconds_since(epoch_start);
       s.step_seconds += in_epoch - counted;
       counted = in_epoch;
@@ -156,6 +163,7 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
         stop = true;
         break;
       }
+      phases.restart();  // the progress line is not the next batch's data time
     }
     if (stop && result.status == RunStatus::kDiverged) break;
     if (stop && s.step_in_epoch < steps_per_epoch()) {
@@ -166,7 +174,10 @@ TrainResult Trainer::run(const TrainHooks& hooks) {
     ++s.epoch;
     s.step_in_epoch = 0;
     if (s.epoch % settings_.eval_every == 0 || s.epoch == settings_.epochs) {
+      phases.restart();
       evaluate_now(hooks, now_seconds());
+      phases.lap(TrainPhase::kEvaluation);
+      if (phases.on()) ++profile_.evaluations;
     }
     s.seconds = now_seconds();
     if (hooks.on_epoch_end) hooks.on_epoch_end(s);

@@ -15,6 +15,7 @@
 #include "datasets/augment.h"
 #include "datasets/dataset.h"
 #include "experiments/evaluate.h"
+#include "experiments/train_profile.h"
 #include "models/module.h"
 #include "runtime/device.h"
 #include "runtime/optim/lr_schedule.h"
@@ -35,6 +36,7 @@ struct TrainSettings {
   int64_t eval_every = 1;  // evaluate after every N-th epoch, and after the last
   AugmentOptions augment;  // training batches only; evaluation takes the center crop
   Device device = Device::cpu();
+  bool profile = false;  // time the phases of every step (profile()); on a GPU, synchronizes
 };
 
 // One evaluation: a row of metrics.csv.
@@ -120,6 +122,9 @@ class Trainer {
   // Whether the state is done: all epochs run, or fit with until_fit.
   bool finished() const;
 
+  // Where this session's time went, when settings.profile is on (zeros otherwise).
+  const TrainProfile& profile() const { return profile_; }
+
  private:
   void evaluate_now(const TrainHooks& hooks, double session_seconds);
 
@@ -129,6 +134,7 @@ class Trainer {
   TrainSettings settings_;
   Sgd sgd_;
   TrainState state_;
+  TrainProfile profile_;
 };
 
 }  // namespace rethink

@@ -171,6 +171,7 @@ void Module::after_layer(const Tensor& x, const Tensor& y) const {
   row.output_shape = y.shape();
   row.parameters = own_parameter_count();
   row.macs = macs(x.shape(), y.shape());
+  row.module = const_cast<Module*>(this);  // summarize() was handed the model non-const
   t_recorder->rows.emplace_back(order, std::move(row));
 }
 

@@ -51,6 +51,8 @@ struct NamedBuffer {
   BufferKind kind = BufferKind::kExported;
 };
 
+class Module;
+
 // One row of a model summary: a layer that ran, what it produced and what it cost.
 struct LayerSummary {
   std::string name;  // dotted path from the summarized model; empty for the model itself
@@ -59,6 +61,9 @@ struct LayerSummary {
   Shape output_shape;
   int64_t parameters = 0;  // the layer's own (a container's rows count none of its children's)
   int64_t macs = 0;        // multiply-adds for the summarized batch
+  // The layer itself, valid while the model lives: bench/kernels/ops_bench.cpp runs each one
+  // alone at its shape.
+  Module* module = nullptr;
 };
 
 class Module {

@@ -6,6 +6,7 @@
 #include <cuda_runtime_api.h>
 
 #include "kernels/error.h"
+#include "kernels/launch_counter.h"
 
 namespace rethink::kernels::cuda {
 
@@ -23,5 +24,10 @@ inline void check_cuda(cudaError_t status, const char* expr, const char* file, i
 
 #define RT_CUDA_CHECK(expr) ::rethink::kernels::cuda::check_cuda((expr), #expr, __FILE__, __LINE__)
 
-// After a kernel launch: reports a bad launch configuration (and, in sync-debug mode, a fault).
-#define RT_CUDA_CHECK_LAUNCH() RT_CUDA_CHECK(cudaGetLastError())
+// After a kernel launch: counts it (kernels/launch_counter.h) and reports a bad launch
+// configuration (and, in sync-debug mode, a fault).
+#define RT_CUDA_CHECK_LAUNCH()                 \
+  do {                                         \
+    ::rethink::kernels::count_device_launch(); \
+    RT_CUDA_CHECK(cudaGetLastError());         \
+  } while (false)

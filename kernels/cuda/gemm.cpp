@@ -4,6 +4,7 @@
 
 #include "kernels/check.h"
 #include "kernels/cuda/blas_check.h"
+#include "kernels/launch_counter.h"
 
 namespace rethink::kernels::cuda {
 namespace {
@@ -42,6 +43,7 @@ void gemm(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   column_major_gemm(ctx, to_cublas(trans_b), to_cublas(trans_a), as_int(n, "n"), as_int(m, "m"),
                     as_int(k, "k"), alpha, b, as_int(ldb, "ldb"), a, as_int(lda, "lda"), beta, c,
                     as_int(ldc, "ldc"));
+  count_device_launch();
 }
 
 template void gemm<float>(const Context&, bool, bool, int64_t, int64_t, int64_t, float,

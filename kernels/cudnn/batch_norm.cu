@@ -2,6 +2,7 @@
 #include "kernels/cudnn/batch_norm.h"
 #include "kernels/cudnn/check.h"
 #include "kernels/fill.h"
+#include "kernels/launch_counter.h"
 
 namespace rethink::kernels::cudnn {
 namespace {
@@ -100,6 +101,7 @@ void batch_norm_forward_training(const cuda::Context& ctx, const T* x, const T* 
   RT_CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(
       ctx.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, d.x, x, d.x, y, d.param, a.scale, a.shift, 0.0,
       nullptr, nullptr, epsilon, mean, inv_std));
+  count_device_launch();
   cuda::for_each(channels, VarianceFromInvStd<T>{inv_std, epsilon, variance}, ctx.stream);
 }
 
@@ -115,6 +117,7 @@ void batch_norm_forward_inference(const cuda::Context& ctx, const T* x, const T*
   RT_CUDNN_CHECK(cudnnBatchNormalizationForwardInference(ctx.dnn, CUDNN_BATCHNORM_SPATIAL, &one,
                                                          &zero, d.x, x, d.x, y, d.param, a.scale,
                                                          a.shift, mean, variance, epsilon));
+  count_device_launch();
   // The backward (ours, frozen statistics) needs inv_std.
   cuda::for_each(
       channels,
@@ -137,6 +140,7 @@ void batch_norm_backward_training(const cuda::Context& ctx, const T* x, const T*
   RT_CUDNN_CHECK(cudnnBatchNormalizationBackward(
       ctx.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, &one, &zero, d.x, x, d.x, dy, d.x, grads.dx,
       d.param, a.scale, dscale, dshift, epsilon, mean, inv_std));
+  count_device_launch();
   if (grads.dgamma) {
     cuda::for_each(channels, StoreOrAdd<T>{dscale, grads.dgamma, grads.add_dgamma}, ctx.stream);
   }

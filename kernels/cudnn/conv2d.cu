@@ -7,6 +7,7 @@
 #include "kernels/cuda/for_each.cuh"
 #include "kernels/cudnn/check.h"
 #include "kernels/cudnn/conv2d.h"
+#include "kernels/launch_counter.h"
 
 namespace rethink::kernels::cudnn {
 namespace {
@@ -245,6 +246,7 @@ void conv2d_forward(const cuda::Context& ctx, const WindowedShape& shape, int64_
   RT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, a.forward_math));
   RT_CUDNN_CHECK(cudnnConvolutionForward(ctx.dnn, &one, d.x, input, d.w, w, d.conv, a.forward, base,
                                          static_cast<size_t>(algo_bytes), &zero, d.y, y));
+  count_device_launch();
   if (b) cuda::bias_add_rows(b, shape.out_pixels(), out_c, y, ctx.stream);
 }
 
@@ -278,6 +280,7 @@ void conv2d_backward(const cuda::Context& ctx, const WindowedShape& shape, int64
     RT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.dnn, &one, d.x, input, d.y, dy, d.conv, a.backward_filter, base,
         static_cast<size_t>(algo_bytes), accumulate_dw ? &one : &zero, d.w, dw));
+    count_device_launch();
   }
   if (dx) {
     // With a padded copy, the gradient of the padded input lands in the (now free) copy's
@@ -287,6 +290,7 @@ void conv2d_backward(const cuda::Context& ctx, const WindowedShape& shape, int64
     RT_CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.dnn, &one, d.w, w, d.y, dy, d.conv, a.backward_data, base,
         static_cast<size_t>(algo_bytes), &zero, d.x, padded_copy ? padded : dx));
+    count_device_launch();
     if (padded_copy) {
       cuda::for_each(shape.in_pixels() * shape.in_c,
                      CropFrom<T>{pad_layout(shape, static_cast<const T*>(nullptr), padded), dx},

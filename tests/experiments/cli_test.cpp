@@ -76,6 +76,29 @@ TEST_F(CliTest, FitMemorizes512RandomlyLabelledSamplesAndWritesTheRunDirectory) 
   EXPECT_EQ(rows, summary["epochs_completed"].get<int>());
 }
 
+TEST_F(CliTest, FitProfileWritesAndPrintsTheTimePerPhase) {
+  const ProcessResult r = rethink({"fit", "--data", kTiny, "--epochs", "2", "--profile",
+                                   "--progress", "lines", "--out", dir_.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json profile = read_json(dir_ / "summary.json")["profile"];
+  EXPECT_EQ(profile["steps"], 2 * 2);  // 256 images in batches of 128
+  EXPECT_EQ(profile["evaluations"], 2);
+  for (const char* phase : {"data", "forward", "backward", "update", "evaluation"}) {
+    EXPECT_GT(profile["phases"][phase]["seconds"].get<double>(), 0) << phase;
+  }
+  EXPECT_EQ(profile["launches_per_step"], 0.0);  // on the CPU
+  EXPECT_GT(profile["peak_host_rss_mib"].get<double>(), 1.0);
+  EXPECT_NE(r.output.find("profile: 4 steps"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("\\n  backward +[0-9.]+ s +[0-9.]+%")))
+      << r.output;
+  // Without --profile there is no profile.
+  const ProcessResult plain =
+      rethink({"fit", "--data", kTiny, "--epochs", "1", "--out", (dir_ / "plain").string()});
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_FALSE(read_json(dir_ / "plain" / "summary.json").contains("profile"));
+  EXPECT_EQ(plain.output.find("profile:"), std::string::npos) << plain.output;
+}
+
 TEST_F(CliTest, HelpListsTheSubcommandsAndSucceeds) {
   const ProcessResult r = rethink({"--help"});
   EXPECT_EQ(r.exit_code, 0);

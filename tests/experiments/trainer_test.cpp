@@ -172,6 +172,46 @@ TEST(TrainerTest, EvaluatesEveryNEpochsAndAfterTheLast) {
   EXPECT_EQ(run.epochs[1].step - run.epochs[0].step, 6);
 }
 
+TEST(TrainerTest, AProfiledRunTimesEveryPhaseAndTrainsExactlyAsAnUnprofiledOne) {
+  const Dataset data = load_dataset("synthetic:96,1,6,6,5", 6);
+  TrainSettings s = small_settings(96);
+  s.epochs = 2;
+  const TrainedRun plain = train_mlp(data, s);
+  s.profile = true;
+  const TrainedRun profiled = train_mlp(data, s);
+  EXPECT_EQ(values(profiled), values(plain));  // the clock never changes what is computed
+  EXPECT_EQ(momentum(profiled), momentum(plain));
+
+  const TrainProfile& p = profiled.trainer->profile();
+  EXPECT_EQ(p.steps, profiled.result.steps_run);
+  EXPECT_EQ(p.steps, 2 * 3);  // 96 images in batches of 32, two epochs
+  EXPECT_EQ(p.evaluations, 2);
+  for (const TrainPhase phase : {TrainPhase::kData, TrainPhase::kForward, TrainPhase::kBackward,
+                                 TrainPhase::kUpdate, TrainPhase::kEvaluation}) {
+    EXPECT_GT(p.seconds_of(phase), 0) << train_phase_name(phase);
+    EXPECT_EQ(p.launches_of(phase), 0) << train_phase_name(phase) << ": the CPU launches nothing";
+  }
+  // The step phases cover the training steps (the trainer's own step clock includes the
+  // progress hooks and the loop, so it is at least their sum).
+  EXPECT_LE(p.step_seconds(), profiled.trainer->state().step_seconds * 1.05 + 1e-3);
+
+  const nlohmann::json j = profile_json(p, Device::cpu(), s.batch_size);
+  EXPECT_EQ(j["steps"], 6);
+  EXPECT_EQ(j["launches_per_step"], 0.0);
+  EXPECT_TRUE(j["peak_device_mib"].is_null());
+  EXPECT_GT(j["peak_host_rss_mib"].get<double>(), 0);
+  double shares = 0;
+  for (const auto& [name, phase] : j["phases"].items()) shares += phase["share"].get<double>();
+  EXPECT_NEAR(shares, 1.0, 1e-9);
+  EXPECT_NEAR(j["phases"]["forward"]["ms_per_step"].get<double>(),
+              1e3 * p.seconds_of(TrainPhase::kForward) / 6, 1e-9);
+  EXPECT_EQ(profile_lines(j).size(), 1u + kTrainPhases);
+
+  const TrainProfile& off = plain.trainer->profile();
+  EXPECT_EQ(off.steps, 0);
+  EXPECT_EQ(off.step_seconds(), 0);
+}
+
 TEST(TrainerTest, GradNormIsTheL2NormOfTheWholeSlab) {
   const Tensor t = Tensor::from_vector<float>(Shape{3}, {3, 4, 12});
   EXPECT_DOUBLE_EQ(l2_norm(t), 13.0);
