@@ -93,7 +93,7 @@ nlohmann::json profile_json(const TrainProfile& p, Device device, int64_t batch_
     const DeviceMemoryStats m = device_memory_stats(device);
     j["peak_device_mib"] = static_cast<double>(m.peak_in_use_bytes) / (1024.0 * 1024.0);
     j["device_cached_mib"] = static_cast<double>(m.cached_bytes) / (1024.0 * 1024.0);
-    j["device_driver_allocations"] = m.driver_allocations;
+    j["device_driver_allocations"] = m.backend_allocations;
   } else {
     j["peak_device_mib"] = nullptr;
   }

@@ -6,17 +6,12 @@
 #if RETHINK_WITH_CUDA
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
-#include <map>
-#include <memory>
 #include <mutex>
-#include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "kernels/cuda/check.h"
+#include "runtime/block_cache.h"
 #endif
 
 namespace rethink {
@@ -26,9 +21,6 @@ namespace {
 
 // Requests are rounded up to this, so sizes that differ by a few bytes share blocks.
 constexpr size_t kGranule = 512;
-// A cached block serves a request it exceeds by at most a quarter: reuse without letting a
-// small tensor pin a large block.
-constexpr size_t kMaxWasteDivisor = 4;
 constexpr int kMaxDevices = 64;
 
 double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -38,36 +30,23 @@ class Pool {
   explicit Pool(int index) : index_(index) {}
 
   void* allocate(size_t bytes) {
-    const size_t size = (bytes + kGranule - 1) / kGranule * kGranule;
+    const size_t size = cache_.rounded(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
-    void* ptr = take_cached(size);
-    size_t held = size;
-    if (ptr != nullptr) {
-      held = live_.at(ptr);
-      ++stats_.cache_hits;
-    } else {
-      ptr = from_driver(size);
-      live_[ptr] = size;
-    }
-    stats_.in_use_bytes += held;
-    stats_.peak_in_use_bytes = std::max(stats_.peak_in_use_bytes, stats_.in_use_bytes);
+    if (void* ptr = cache_.take(size)) return ptr;
+    void* ptr = from_driver(size);
+    cache_.add_live(ptr, size);
     return ptr;
   }
 
+  // Not ours, or released twice: nothing sensible to do in a destructor, so it is ignored.
   void release(void* ptr) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = live_.find(ptr);
-    // Not ours, or released twice: nothing sensible to do in a destructor.
-    if (it == live_.end() || in_cache_.count(ptr) != 0) return;
-    stats_.in_use_bytes -= it->second;
-    stats_.cached_bytes += it->second;
-    free_.emplace(it->second, ptr);
-    in_cache_.emplace(ptr);
+    cache_.release(ptr);
   }
 
   DeviceMemoryStats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return stats_;
+    return cache_.stats();
   }
 
   void release_cache() {
@@ -76,22 +55,11 @@ class Pool {
   }
 
  private:
-  // Best fit among the cached blocks, within the waste bound. Caller holds the lock.
-  void* take_cached(size_t size) {
-    const auto it = free_.lower_bound(size);
-    if (it == free_.end() || it->first > size + size / kMaxWasteDivisor) return nullptr;
-    void* ptr = it->second;
-    stats_.cached_bytes -= it->first;
-    free_.erase(it);
-    in_cache_.erase(ptr);
-    return ptr;
-  }
-
   void* from_driver(size_t size) {
     (void)cuda_stream(Device::cuda(index_));  // makes the device current (and checks it)
     void* ptr = nullptr;
     cudaError_t status = cudaMalloc(&ptr, size);
-    if (status == cudaErrorMemoryAllocation && !free_.empty()) {
+    if (status == cudaErrorMemoryAllocation && cache_.stats().cached_bytes > 0) {
       cudaGetLastError();
       drop_cache();
       status = cudaMalloc(&ptr, size);
@@ -100,19 +68,11 @@ class Pool {
       cudaGetLastError();
       throw_out_of_memory(size, status);
     }
-    ++stats_.driver_allocations;
     return ptr;
   }
 
   void drop_cache() {
-    for (const auto& [size, ptr] : free_) {
-      cudaFree(ptr);
-      live_.erase(ptr);
-      ++stats_.driver_frees;
-    }
-    free_.clear();
-    in_cache_.clear();
-    stats_.cached_bytes = 0;
+    for (void* ptr : cache_.drain()) cudaFree(ptr);
   }
 
   [[noreturn]] void throw_out_of_memory(size_t size, cudaError_t status) const {
@@ -123,16 +83,13 @@ class Pool {
     throw Error(fmt::format(
         "out of GPU memory on cuda:{} ({}) allocating {:.1f} MiB: {:.1f} of {:.1f} MiB free, "
         "{:.1f} MiB held by this process's tensors ({}): lower --batch or use a smaller model",
-        index_, prop.name, mib(size), mib(free_bytes), mib(total_bytes), mib(stats_.in_use_bytes),
-        cudaGetErrorString(status)));
+        index_, prop.name, mib(size), mib(free_bytes), mib(total_bytes),
+        mib(cache_.stats().in_use_bytes), cudaGetErrorString(status)));
   }
 
   int index_;
   std::mutex mutex_;
-  std::multimap<size_t, void*> free_;       // cached blocks by size
-  std::unordered_set<void*> in_cache_;      // the same blocks, to refuse a double release
-  std::unordered_map<void*, size_t> live_;  // every block taken from the driver: its size
-  DeviceMemoryStats stats_;
+  BlockCache cache_{kGranule};
 };
 
 std::array<std::atomic<Pool*>, kMaxDevices> g_pools{};

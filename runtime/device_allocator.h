@@ -12,18 +12,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/block_cache.h"
 #include "runtime/device.h"
 
 namespace rethink {
 
-struct DeviceMemoryStats {
-  size_t in_use_bytes = 0;         // held by live allocations (rounded sizes)
-  size_t cached_bytes = 0;         // released and kept for reuse
-  size_t peak_in_use_bytes = 0;    // the most in_use_bytes ever was
-  int64_t driver_allocations = 0;  // cudaMalloc calls so far
-  int64_t driver_frees = 0;        // cudaFree calls so far
-  int64_t cache_hits = 0;          // requests served from the cache
-};
+// backend_allocations and backend_frees count cudaMalloc and cudaFree calls.
+using DeviceMemoryStats = MemoryPoolStats;
 
 // At least `bytes` (> 0) bytes on `device`, 256-byte aligned, contents unspecified. When the
 // driver has no memory left, the cache is returned to it and the request retried once; then

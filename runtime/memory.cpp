@@ -9,6 +9,7 @@
 #include "kernels/check.h"
 #include "runtime/cuda_context.h"
 #include "runtime/device_allocator.h"
+#include "runtime/host_allocator.h"
 
 #if RETHINK_WITH_CUDA
 #include <cuda_runtime_api.h>
@@ -39,8 +40,7 @@ bool poison_new_memory() { return g_poison.load(); }
 Storage::Storage(Device device, size_t bytes) : device_(device), bytes_(bytes) {
   if (bytes == 0) return;
   if (device.is_cpu()) {
-    const size_t rounded = (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
-    data_ = std::aligned_alloc(kHostAlignment, rounded);
+    data_ = host_allocate(bytes);
     if (data_ == nullptr) {
       throw Error(fmt::format("out of host memory allocating {:.1f} MiB", mib(bytes)));
     }
@@ -60,7 +60,7 @@ Storage::Storage(Device device, size_t bytes) : device_(device), bytes_(bytes) {
 Storage::~Storage() {
   if (data_ == nullptr) return;
   if (device_.is_cpu()) {
-    std::free(data_);
+    host_release(data_, bytes_);
     return;
   }
   device_release(device_, data_);

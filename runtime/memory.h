@@ -1,14 +1,14 @@
-// Raw memory behind tensors: 64-byte-aligned host buffers, or device memory on a GPU (from the
-// device's caching allocator, runtime/device_allocator.h).
+// Raw memory behind tensors: 64-byte-aligned host buffers (large ones cached for reuse,
+// runtime/host_allocator.h), or device memory on a GPU (from the device's caching allocator,
+// runtime/device_allocator.h).
 #pragma once
 
 #include <cstddef>
 
 #include "runtime/device.h"
+#include "runtime/host_allocator.h"
 
 namespace rethink {
-
-inline constexpr size_t kHostAlignment = 64;
 
 // One allocation, freed with it. Out-of-memory throws rethink::Error with the size asked for.
 class Storage {

@@ -108,7 +108,7 @@ TEST(DeviceAllocator, AWarmTrainingStepTakesNothingFromTheDriver) {
   for (int i = 0; i < 5; ++i) train_step(x, labels, sgd, w1, b1, w2, b2);
   synchronize(d);
   const DeviceMemoryStats after = device_memory_stats(d);
-  EXPECT_EQ(after.driver_allocations, warm.driver_allocations);
+  EXPECT_EQ(after.backend_allocations, warm.backend_allocations);
   EXPECT_GT(after.cache_hits, warm.cache_hits);
   EXPECT_EQ(after.in_use_bytes, warm.in_use_bytes);
 }
