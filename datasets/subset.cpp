@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 
@@ -35,6 +36,26 @@ std::vector<int32_t> first_n(int64_t n) {
   std::vector<int32_t> index(static_cast<size_t>(n));
   std::iota(index.begin(), index.end(), 0);
   return index;
+}
+
+int64_t classes_present(std::span<const int32_t> labels, int64_t classes) {
+  std::vector<bool> seen(static_cast<size_t>(classes), false);
+  for (const int32_t label : labels) seen[static_cast<size_t>(label)] = true;
+  return std::count(seen.begin(), seen.end(), true);
+}
+
+// An image folder is read class by class, so its first N images may be one class: a run on
+// them fits in a few steps and tests near chance for the wrong reason. Said, not refused,
+// since --subset N means the first N.
+void note_missing_classes(const Dataset& data, std::span<const int32_t> all, int64_t count) {
+  const int64_t in_all = classes_present(all, data.classes);
+  const int64_t in_subset = classes_present(all.first(static_cast<size_t>(count)), data.classes);
+  if (in_subset == in_all) return;
+  fmt::print(stderr,
+             "rethink: note: the first {} training images of --data '{}' hold {} of its {} "
+             "classes (the data is ordered by class); --subset-mode balanced takes {} images "
+             "from every class\n",
+             count, data.spec, in_subset, in_all, count);
 }
 
 }  // namespace
@@ -99,6 +120,7 @@ void apply_subset(Dataset& data, const SubsetOptions& options, uint64_t seed) {
   }
   if (options.train > 0 && (options.train < data.train.size() || options.mode == "balanced")) {
     const std::vector<int32_t> labels = data.train.labels.to_vector<int32_t>();
+    if (options.mode == "first") note_missing_classes(data, labels, options.train);
     keep_rows(data.train, subset_indices(labels, data.classes, options.train, options.mode, seed));
   }
   if (options.test > 0 && options.test < data.test.size()) {

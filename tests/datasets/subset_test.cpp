@@ -83,6 +83,28 @@ TEST(SubsetTest, ApplySubsetCutsBothSplitsAndKeepsTheFullTrainingSize) {
             std::vector<int32_t>(all_labels.begin(), all_labels.begin() + 20));
 }
 
+// The image-folder trap: classes stored one after the other, so the first N are one class.
+TEST(SubsetTest, AFirstSubsetMissingClassesSaysSoAndStillTakesTheFirstN) {
+  Dataset d = load_dataset("synthetic:40,1,2,2,4", 3);
+  std::vector<int32_t> sorted = d.train.labels.to_vector<int32_t>();
+  std::sort(sorted.begin(), sorted.end());
+  d.train.labels = Tensor::from_vector(Shape{static_cast<int64_t>(sorted.size())}, sorted);
+  const int32_t first_label = sorted.front();
+  const auto first_run = std::count(sorted.begin(), sorted.end(), first_label);
+  ASSERT_GE(first_run, 2);
+  testing::internal::CaptureStderr();
+  apply_subset(d, {first_run, "first", 0}, 3);
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("hold 1 of its 4 classes"), std::string::npos) << said;
+  EXPECT_NE(said.find("--subset-mode balanced"), std::string::npos) << said;
+  EXPECT_EQ(d.train.size(), first_run);
+
+  Dataset all_classes = load_dataset("synthetic:40,1,2,2,4", 3);  // labels interleaved
+  testing::internal::CaptureStderr();
+  apply_subset(all_classes, {30, "first", 0}, 3);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
 TEST(SubsetTest, BalancedSubsetOfUint8ImagesKeepsEachImageWithItsLabel) {
   const test::TempDir dir;
   // Image i is filled with the value 10 * i + its label, so a row moved without its label shows.
