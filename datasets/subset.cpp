@@ -45,17 +45,17 @@ int64_t classes_present(std::span<const int32_t> labels, int64_t classes) {
 }
 
 // An image folder is read class by class, so its first N images may be one class: a run on
-// them fits in a few steps and tests near chance for the wrong reason. Said, not refused,
-// since --subset N means the first N.
-void note_missing_classes(const Dataset& data, std::span<const int32_t> all, int64_t count) {
+// them fits in a few steps, or tests on a few classes, for the wrong reason. Said, not
+// refused, since --subset N and --test-subset M mean the first N and M.
+void note_missing_classes(const Dataset& data, std::span<const int32_t> all, int64_t count,
+                          const char* split, const char* fix) {
   const int64_t in_all = classes_present(all, data.classes);
   const int64_t in_subset = classes_present(all.first(static_cast<size_t>(count)), data.classes);
   if (in_subset == in_all) return;
   fmt::print(stderr,
-             "rethink: note: the first {} training images of --data '{}' hold {} of its {} "
-             "classes (the data is ordered by class); --subset-mode balanced takes {} images "
-             "from every class\n",
-             count, data.spec, in_subset, in_all, count);
+             "rethink: note: the first {} {} images of --data '{}' hold {} of its {} classes "
+             "(the data is ordered by class); {}\n",
+             count, split, data.spec, in_subset, in_all, fix);
 }
 
 }  // namespace
@@ -120,10 +120,15 @@ void apply_subset(Dataset& data, const SubsetOptions& options, uint64_t seed) {
   }
   if (options.train > 0 && (options.train < data.train.size() || options.mode == "balanced")) {
     const std::vector<int32_t> labels = data.train.labels.to_vector<int32_t>();
-    if (options.mode == "first") note_missing_classes(data, labels, options.train);
+    if (options.mode == "first") {
+      note_missing_classes(data, labels, options.train, "training",
+                           "--subset-mode balanced takes images from every class");
+    }
     keep_rows(data.train, subset_indices(labels, data.classes, options.train, options.mode, seed));
   }
   if (options.test > 0 && options.test < data.test.size()) {
+    note_missing_classes(data, data.test.labels.to_vector<int32_t>(), options.test, "test",
+                         "leave out --test-subset to test on every class");
     keep_rows(data.test, first_n(options.test));
   }
 }

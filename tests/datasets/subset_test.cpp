@@ -92,12 +92,22 @@ TEST(SubsetTest, AFirstSubsetMissingClassesSaysSoAndStillTakesTheFirstN) {
   const int32_t first_label = sorted.front();
   const auto first_run = std::count(sorted.begin(), sorted.end(), first_label);
   ASSERT_GE(first_run, 2);
+  const Tensor all_sorted_labels = d.train.labels;
+  const Tensor all_images = d.train.images;
   testing::internal::CaptureStderr();
   apply_subset(d, {first_run, "first", 0}, 3);
   const std::string said = testing::internal::GetCapturedStderr();
   EXPECT_NE(said.find("hold 1 of its 4 classes"), std::string::npos) << said;
   EXPECT_NE(said.find("--subset-mode balanced"), std::string::npos) << said;
   EXPECT_EQ(d.train.size(), first_run);
+
+  d.test.labels = all_sorted_labels;  // a test split ordered by class too
+  d.test.images = all_images;
+  testing::internal::CaptureStderr();
+  apply_subset(d, {0, "first", 2}, 3);
+  const std::string said_test = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said_test.find("first 2 test images"), std::string::npos) << said_test;
+  EXPECT_NE(said_test.find("leave out --test-subset"), std::string::npos) << said_test;
 
   Dataset all_classes = load_dataset("synthetic:40,1,2,2,4", 3);  // labels interleaved
   testing::internal::CaptureStderr();
