@@ -11,7 +11,8 @@ constexpr size_t kGranule = 4096;
 
 class HostPool {
  public:
-  void* allocate(size_t size) {
+  void* allocate(size_t bytes) {
+    const size_t size = cache_.rounded(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
     if (void* ptr = cache_.take(size)) return ptr;
     void* ptr = std::aligned_alloc(kHostAlignment, size);
@@ -26,9 +27,9 @@ class HostPool {
   void release(void* ptr) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     const size_t size = cache_.size_of_live(ptr);
-    if (size == 0) return;  // not ours, or released twice
+    if (size == 0) return;  // not ours
     if (cache_.stats().cached_bytes + size <= kMaxCachedHostBytes) {
-      cache_.release(ptr);
+      cache_.release(ptr);  // refuses a second release of a cached block
     } else if (cache_.forget_live(ptr) != 0) {
       std::free(ptr);
     }
@@ -71,7 +72,7 @@ bool cached_size(size_t bytes) { return bytes >= kMinCachedHostBytes; }
 void* host_allocate(size_t bytes) {
   if (!cached_size(bytes))
     return std::aligned_alloc(kHostAlignment, round_up(bytes, kHostAlignment));
-  return pool().allocate(round_up(bytes, kGranule));
+  return pool().allocate(bytes);
 }
 
 void host_release(void* ptr, size_t bytes) noexcept {
