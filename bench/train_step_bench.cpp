@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_devices.h"
 #include "bench/bench_flags.h"
 #include "datasets/batch_loader.h"
 #include "experiments/grad_norm.h"
@@ -254,31 +255,6 @@ Options take_our_flags(int* argc, char** argv) {
   return o;
 }
 
-// The devices to time: "auto" is the CPU plus the first GPU if one is usable.
-std::vector<Device> devices_of(const std::string& text) {
-  const GpuQuery& gpus = query_gpus();
-  const bool gpu = !gpus.devices.empty() && gpus.devices.front().unsupported.empty();
-  const std::string why = gpus.devices.empty() ? gpus.why_none : gpus.devices.front().unsupported;
-  std::vector<Device> out;
-  for (const std::string& d : bench::split_list(text == "auto" ? "cpu,cuda?" : text)) {
-    if (d == "cpu") {
-      out.push_back(Device::cpu());
-    } else if (d == "cuda" || d == "cuda?") {
-      if (gpu) {
-        out.push_back(Device::cuda(0));
-      } else if (d == "cuda") {
-        throw UserError(fmt::format("--devices {}: no usable GPU ({})", text, why));
-      } else {
-        benchmark::AddCustomContext("cuda", fmt::format("skipped: no usable GPU ({})", why));
-      }
-    } else {
-      throw UserError(fmt::format("--devices '{}': give auto, cpu, cuda or cpu,cuda", text));
-    }
-  }
-  if (gpu) benchmark::AddCustomContext("gpu", gpus.devices.front().name);
-  return out;
-}
-
 }  // namespace
 }  // namespace rethink
 
@@ -302,7 +278,7 @@ int main(int argc, char** argv) {
     for (const std::string& text : o.inputs) inputs.push_back(parse_stored(text));
     for (const std::string& m : o.models) make_model(m, ModelInput{});  // unknown: UserError
     static std::vector<Row> rows;  // the benchmarks hold pointers to them
-    for (const Device device : devices_of(o.devices)) {
+    for (const Device device : bench::devices_of(o.devices)) {
       for (const std::string& m : o.models) {
         for (const StoredShape& s : inputs) rows.push_back({m, s, device});
       }

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/kernels/inception_convs.h"
 #include "kernels/bias.h"
 #include "kernels/blas_info.h"
 #include "kernels/conv2d.h"
@@ -44,6 +45,9 @@
 namespace rethink {
 namespace {
 
+using bench::ConvSpec;
+using bench::random_floats;
+
 using kernels::Conv2dPlan;
 using kernels::PaddingMode;
 using kernels::Window2d;
@@ -55,31 +59,6 @@ bool g_phases = false;
 bool g_budgets = false;
 bool g_failed = false;  // a result was not finite: exit non-zero, so the smoke run fails
 double g_sgemm_gflops = 0;
-
-struct ConvSpec {
-  int64_t size, in_c, out_c, kernel, stride;
-  std::string name() const {
-    return fmt::format("{}x{}/{}-{}/{}x{}{}", size, size, in_c, out_c, kernel, kernel,
-                       stride > 1 ? "/s2" : "");
-  }
-};
-
-// Every distinct convolution of the small Inception (PAPER.md 4.1), SAME padding.
-const std::vector<ConvSpec> kSpecs = {
-    {28, 3, 96, 3, 1},   {28, 96, 32, 1, 1},  {28, 96, 32, 3, 1},   {28, 64, 32, 1, 1},
-    {28, 64, 48, 3, 1},  {28, 80, 80, 3, 2},  {14, 160, 112, 1, 1}, {14, 160, 96, 1, 1},
-    {14, 160, 80, 1, 1}, {14, 160, 48, 1, 1}, {14, 160, 48, 3, 1},  {14, 160, 64, 3, 1},
-    {14, 160, 80, 3, 1}, {14, 160, 96, 3, 1}, {14, 144, 96, 3, 2},  {7, 240, 176, 1, 1},
-    {7, 240, 160, 3, 1}, {7, 336, 176, 1, 1}, {7, 336, 160, 3, 1},
-};
-
-Tensor random_floats(int64_t n, uint64_t seed) {
-  Tensor t = Tensor::empty(Shape{n});
-  float* p = t.data<float>();
-  const auto s = kernels::PhiloxStream::make(seed, kernels::RngPurpose::kData);
-  for (int64_t i = 0; i < n; ++i) p[i] = 2 * s.uniform(static_cast<uint64_t>(i)) - 1;
-  return t;
-}
 
 bool all_finite(const Tensor& t) {
   const float* p = t.data<float>();
@@ -390,7 +369,7 @@ void register_benchmarks() {
   };
   ms(benchmark::RegisterBenchmark("sgemm/square:2048", sgemm_square));
   const int64_t budget = Conv2dPlan::default_tile_bytes();
-  for (const ConvSpec& spec : kSpecs) {
+  for (const ConvSpec& spec : bench::kInceptionConvs) {
     const std::string name = spec.name();
     ms(benchmark::RegisterBenchmark(("sgemm_fwd/" + name).c_str(),
                                     [spec](benchmark::State& s) { sgemm_shape(s, spec, false); }));

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/kernels/inception_convs.h"
 #include "kernels/batch_norm.h"
 #include "kernels/bias.h"
 #include "kernels/conv2d.h"
@@ -63,32 +64,8 @@ bool g_failed = false;  // a result was not finite: exit non-zero
 
 const Device kGpu = Device::cuda(0);
 
-struct ConvSpec {
-  int64_t size, in_c, out_c, kernel, stride;
-  std::string name() const {
-    return fmt::format("{}x{}/{}-{}/{}x{}{}", size, size, in_c, out_c, kernel, kernel,
-                       stride > 1 ? "/s2" : "");
-  }
-};
-
-// Every distinct convolution of the small Inception (PAPER.md 4.1), SAME padding: the list
-// bench/kernels/conv2d_bench.cpp times on the CPU.
-const std::vector<ConvSpec> kSpecs = {
-    {28, 3, 96, 3, 1},   {28, 96, 32, 1, 1},  {28, 96, 32, 3, 1},   {28, 64, 32, 1, 1},
-    {28, 64, 48, 3, 1},  {28, 80, 80, 3, 2},  {14, 160, 112, 1, 1}, {14, 160, 96, 1, 1},
-    {14, 160, 80, 1, 1}, {14, 160, 48, 1, 1}, {14, 160, 48, 3, 1},  {14, 160, 64, 3, 1},
-    {14, 160, 80, 3, 1}, {14, 160, 96, 3, 1}, {14, 144, 96, 3, 2},  {7, 240, 176, 1, 1},
-    {7, 240, 160, 3, 1}, {7, 336, 176, 1, 1}, {7, 336, 160, 3, 1},
-};
-
 // Uniform [-1, 1) float32 on the GPU (drawn on the host: never time zeros).
-Tensor random_gpu(int64_t n, uint64_t seed) {
-  Tensor t = Tensor::empty(Shape{n});
-  float* p = t.data<float>();
-  const auto s = kernels::PhiloxStream::make(seed, kernels::RngPurpose::kData);
-  for (int64_t i = 0; i < n; ++i) p[i] = 2 * s.uniform(static_cast<uint64_t>(i)) - 1;
-  return t.to(kGpu);
-}
+Tensor random_gpu(int64_t n, uint64_t seed) { return bench::random_floats(n, seed).to(kGpu); }
 
 bool all_finite(const Tensor& t) {
   for (const float v : t.to_vector<float>()) {
@@ -159,7 +136,7 @@ struct ConvProblem {
   int64_t cudnn_bytes = 0;
   kernels::cuda::Context ctx, dnn;
 
-  explicit ConvProblem(const ConvSpec& spec) {
+  explicit ConvProblem(const bench::ConvSpec& spec) {
     const Window2d win = Window2d::make(spec.kernel, spec.kernel, spec.stride, PaddingMode::kSame,
                                         spec.size, spec.size);
     shape = WindowedShape::make(g_batch, spec.size, spec.size, spec.in_c, win);
@@ -209,7 +186,7 @@ struct ConvProblem {
   }
 };
 
-void conv(benchmark::State& state, const ConvSpec& spec, bool backward) {
+void conv(benchmark::State& state, const bench::ConvSpec& spec, bool backward) {
   const ConvProblem p(spec);
   const auto ours = [&] { backward ? p.ours_backward() : p.ours_forward(); };
   const auto cudnn = [&] { backward ? p.cudnn_backward() : p.cudnn_forward(); };
@@ -391,7 +368,7 @@ void register_benchmarks() {
   };
   reg("gemm/fp32:4096", [](benchmark::State& s) { gemm_square(s, MathMode::kFp32); });
   reg("gemm/tf32:4096", [](benchmark::State& s) { gemm_square(s, MathMode::kTf32); });
-  for (const ConvSpec& spec : kSpecs) {
+  for (const bench::ConvSpec& spec : bench::kInceptionConvs) {
     reg("conv2d_fwd/" + spec.name(), [spec](benchmark::State& s) { conv(s, spec, false); });
     reg("conv2d_bwd/" + spec.name(), [spec](benchmark::State& s) { conv(s, spec, true); });
   }

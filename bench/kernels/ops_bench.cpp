@@ -46,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_devices.h"
 #include "bench/bench_flags.h"
 #include "kernels/blas_info.h"
 #include "kernels/error.h"
@@ -697,30 +698,6 @@ Options take_our_flags(int* argc, char** argv) {
   return o;
 }
 
-std::vector<Device> devices_of(const std::string& text) {
-  const GpuQuery& gpus = query_gpus();
-  const bool gpu = !gpus.devices.empty() && gpus.devices.front().unsupported.empty();
-  const std::string why = gpus.devices.empty() ? gpus.why_none : gpus.devices.front().unsupported;
-  std::vector<Device> out;
-  for (const std::string& d : bench::split_list(text == "auto" ? "cpu,cuda?" : text)) {
-    if (d == "cpu") {
-      out.push_back(Device::cpu());
-    } else if (d == "cuda" || d == "cuda?") {
-      if (gpu && kBuiltWithCuda) {
-        out.push_back(Device::cuda(0));
-      } else if (d == "cuda") {
-        throw UserError(fmt::format("--devices {}: no usable GPU ({})", text, why));
-      } else {
-        benchmark::AddCustomContext("cuda", fmt::format("skipped: no usable GPU ({})", why));
-      }
-    } else {
-      throw UserError(fmt::format("--devices '{}': give auto, cpu, cuda or cpu,cuda", text));
-    }
-  }
-  if (gpu) benchmark::AddCustomContext("gpu", gpus.devices.front().name);
-  return out;
-}
-
 void register_benchmarks(const std::vector<Device>& devices) {
   static std::vector<OpCase> cases;
   const std::vector<Source> all = sources();
@@ -781,7 +758,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext(
         "openblas", fmt::format("{} ({} threads, {})", blas.config, blas.threads, blas.threading));
     benchmark::AddCustomContext("batch", std::to_string(g_batch));
-    const std::vector<Device> devices = devices_of(o.devices);
+    const std::vector<Device> devices = bench::devices_of(o.devices);
     register_benchmarks(devices);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
