@@ -149,7 +149,8 @@ struct FlipConvWeights {
     q /= kernel_w;
     const int64_t kh = q % kernel_h;
     const int64_t c = q / kernel_h;
-    flipped[i] = w[((o * kernel_h + (kernel_h - 1 - kh)) * kernel_w + (kernel_w - 1 - kw)) * in_c + c];
+    flipped[i] =
+        w[((o * kernel_h + (kernel_h - 1 - kh)) * kernel_w + (kernel_w - 1 - kw)) * in_c + c];
   }
 };
 
@@ -169,6 +170,18 @@ RT_HD WindowedShape transposed_conv_shape(const WindowedShape& s, int64_t out_c)
 // after another and the GEMMs use every thread. A tile's result does not depend on which
 // thread runs it, and the weight gradient sums fixed groups of tiles in a fixed order, so
 // the result does not depend on the thread count either.
+//
+// On a CPU with AVX-512, float32 convolutions take the implicit-GEMM engine instead
+// (kernels/cpu/avx512_gemm.h): each tile of images is copied once into a zero-padded buffer
+// and the GEMM reads its rows from there, so there is no col matrix; dx at stride 1 is the
+// transposed convolution the same way, and dw sums outer products pixel by pixel. Its tiles
+// hold the padded images (and, backward, the padded dy or dx's dcol) instead of col rows.
+enum class Conv2dEngine {
+  kAuto,      // implicit GEMM where it can run (float32, AVX-512), im2col + BLAS elsewhere
+  kIm2col,    // im2col + BLAS GEMM (the CUDA plan's, and float64's)
+  kImplicit,  // implicit GEMM; the plan refuses it where it cannot run
+};
+
 struct Conv2dPlan {
   WindowedShape shape;
   int64_t out_c = 0;
@@ -179,6 +192,10 @@ struct Conv2dPlan {
   // chosen at stride 1 when 3 * out_c <= in_c.
   bool transposed_dx = false;
   WindowedShape transposed;  // its shape, when transposed_dx
+  bool implicit = false;     // the implicit-GEMM engine (then transposed_dx is its dx rule)
+
+  // Is the implicit-GEMM engine there for `element_size`-byte elements on this CPU?
+  static bool implicit_available(int64_t element_size);
 
   // Per-thread col-buffer budget: see kDefaultConv2dTileBytes in kernels/cpu/conv2d.cpp.
   static int64_t default_tile_bytes();
@@ -186,7 +203,8 @@ struct Conv2dPlan {
   // Tiles of the most images whose col buffer of `element_size`-byte elements fits
   // `tile_bytes` (at least one image). `threads` <= 0: OpenMP's current thread count.
   static Conv2dPlan make(const WindowedShape& shape, int64_t out_c, int64_t element_size,
-                         int64_t tile_bytes = default_tile_bytes(), int threads = 0);
+                         int64_t tile_bytes = default_tile_bytes(), int threads = 0,
+                         Conv2dEngine engine = Conv2dEngine::kAuto);
 
   int64_t col_cols() const { return shape.window.kernel_h * shape.window.kernel_w * shape.in_c; }
   int64_t pixels_per_image() const { return shape.out_h * shape.out_w; }
@@ -199,11 +217,16 @@ struct Conv2dPlan {
   // transposed_dx it also holds the im2col of dy.
   int64_t tile_elements() const;
   // Workspace elements conv2d_forward and conv2d_backward need.
-  int64_t forward_workspace_elements() const { return threads * tile_elements(); }
-  int64_t backward_workspace_elements() const {
-    return threads * tile_elements() + weight_groups() * out_c * col_cols() +
-           (transposed_dx ? out_c * col_cols() : 0);
+  int64_t forward_workspace_elements() const;
+  int64_t backward_workspace_elements() const;
+
+  // The implicit engine's buffers: one padded image (none where the window does not pad: x
+  // is read as it lies), and one thread's buffer for the backward's dx (the padded dy, dcol
+  // rows, or nothing for a pointwise window).
+  int64_t padded_image_elements() const {
+    return shape.window.pads() ? shape.padded_h() * shape.padded_w() * shape.in_c : 0;
   }
+  int64_t dx_tile_elements() const;
 };
 
 namespace cpu {
@@ -238,7 +261,8 @@ inline constexpr int64_t kDefaultConv2dTileBytes = int64_t{256} << 20;
 // themselves), each tile's col buffer within `tile_bytes`.
 inline Conv2dPlan conv2d_plan(const WindowedShape& shape, int64_t out_c, int64_t element_size,
                               int64_t tile_bytes = kDefaultConv2dTileBytes) {
-  return Conv2dPlan::make(shape, out_c, element_size, tile_bytes, /*threads=*/1);
+  return Conv2dPlan::make(shape, out_c, element_size, tile_bytes, /*threads=*/1,
+                          Conv2dEngine::kIm2col);
 }
 // Workspace elements of either direction: one tile's col buffer, then (for a transposed_dx
 // backward) the flipped weights.

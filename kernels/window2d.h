@@ -69,6 +69,8 @@ struct Window2d {
     return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad == Padding2d{};
   }
 
+  RT_HD bool pads() const { return !(pad == Padding2d{}); }
+
   RT_HD bool operator==(const Window2d&) const = default;
 };
 
@@ -86,6 +88,9 @@ struct WindowedShape {
                             const Window2d& window) {
     return {batch, in_h, in_w, in_c, window.out_h(in_h), window.out_w(in_w), window};
   }
+  // The input's size with the padding around it, in which every window lies.
+  RT_HD int64_t padded_h() const { return in_h + window.pad.top + window.pad.bottom; }
+  RT_HD int64_t padded_w() const { return in_w + window.pad.left + window.pad.right; }
   RT_HD int64_t in_pixels() const { return batch * in_h * in_w; }
   RT_HD int64_t out_pixels() const { return batch * out_h * out_w; }
 };

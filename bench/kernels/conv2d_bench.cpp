@@ -1,7 +1,8 @@
 // conv2d on the CPU at every distinct convolution of the small Inception (PAPER.md 4.1),
 // batch 128, next to OpenBLAS's SGEMM rate, so that "conv at >= 70% of SGEMM" can be read off.
 //
-//   conv2d_bench [--threads=N] [--batch=N] [--phases] [--budgets] [Google Benchmark flags]
+//   conv2d_bench [--threads=N] [--batch=N] [--engine=E] [--phases] [--budgets]
+//                [Google Benchmark flags]
 //
 // Rows:
 //   sgemm/square:2048            the machine's SGEMM rate (through kernels::cpu::gemm)
@@ -12,10 +13,13 @@
 // Counters: GFLOP/s (2 * pixels * Cout * KH*KW*Cin per GEMM-equivalent product: forward 1,
 // backward 2) and vs_sgemm, that rate over the square SGEMM rate measured at start-up.
 //
-// --phases splits each conv2d row into milliseconds of im2col, GEMM, col2im and the rest (bias,
-// weight-gradient sum) per thread: the same calls the kernel makes in the same tiles, timed one
-// by one. --budgets adds conv rows at several per-thread col-buffer budgets (256 KiB to the
-// whole batch), from which kernels/cpu/conv2d.cpp's default tile size is chosen.
+// --engine picks the CPU convolution engine (kernels/conv2d.h): auto (the default: implicit GEMM
+// on AVX-512), im2col (im2col + OpenBLAS) or implicit.
+// --phases splits each conv2d row of the im2col engine into milliseconds of im2col, GEMM,
+// col2im and the rest (bias, weight-gradient sum) per thread: the same calls the kernel makes
+// in the same tiles, timed one by one. --budgets adds conv rows at several per-thread col-buffer
+// budgets (256 KiB to the whole batch), from which kernels/cpu/conv2d.cpp's default tile size is
+// chosen.
 // --threads (or RETHINK_THREADS) sets the OpenMP and OpenBLAS thread count (0: every core).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -57,6 +61,7 @@ using Clock = std::chrono::steady_clock;
 int64_t g_batch = 128;
 bool g_phases = false;
 bool g_budgets = false;
+kernels::Conv2dEngine g_engine = kernels::Conv2dEngine::kAuto;
 bool g_failed = false;  // a result was not finite: exit non-zero, so the smoke run fails
 double g_sgemm_gflops = 0;
 
@@ -81,7 +86,7 @@ struct Problem {
     const Window2d win = Window2d::make(spec.kernel, spec.kernel, spec.stride, PaddingMode::kSame,
                                         spec.size, spec.size);
     shape = WindowedShape::make(g_batch, spec.size, spec.size, spec.in_c, win);
-    plan = Conv2dPlan::make(shape, spec.out_c, sizeof(float), budget_bytes);
+    plan = Conv2dPlan::make(shape, spec.out_c, sizeof(float), budget_bytes, 0, g_engine);
     x = random_floats(shape.in_pixels() * spec.in_c, 1);
     w = random_floats(spec.out_c * plan.col_cols(), 2);
     b = random_floats(spec.out_c, 3);
@@ -350,6 +355,14 @@ int take_our_flags(int* argc, char** argv) {
       threads = parse_count(arg.substr(10), "--threads", 0);
     } else if (arg.starts_with("--batch=")) {
       g_batch = parse_count(arg.substr(8), "--batch", 1);
+    } else if (arg == "--engine=auto") {
+      g_engine = kernels::Conv2dEngine::kAuto;
+    } else if (arg == "--engine=im2col") {
+      g_engine = kernels::Conv2dEngine::kIm2col;
+    } else if (arg == "--engine=implicit") {
+      g_engine = kernels::Conv2dEngine::kImplicit;
+    } else if (arg.starts_with("--engine=")) {
+      throw UserError(fmt::format("--engine: '{}' is not auto, im2col or implicit", arg.substr(9)));
     } else if (arg == "--phases") {
       g_phases = true;
     } else if (arg == "--budgets") {
@@ -360,6 +373,7 @@ int take_our_flags(int* argc, char** argv) {
   }
   *argc = kept;
   argv[kept] = nullptr;
+  if (g_phases) g_engine = kernels::Conv2dEngine::kIm2col;  // the phases are that engine's
   return threads;
 }
 
@@ -407,6 +421,10 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext(
         "openblas", fmt::format("{} ({} threads, {})", blas.config, blas.threads, blas.threading));
     benchmark::AddCustomContext("batch", std::to_string(g_batch));
+    const Conv2dPlan probe = Conv2dPlan::make(WindowedShape::make(1, 3, 3, 1, Window2d{}), 1,
+                                              sizeof(float), 1, 1, g_engine);
+    benchmark::AddCustomContext("conv2d_engine",
+                                probe.implicit ? "implicit GEMM (AVX-512)" : "im2col + OpenBLAS");
     benchmark::AddCustomContext("conv2d_tile_KiB",
                                 std::to_string(kernels::Conv2dPlan::default_tile_bytes() >> 10));
     register_benchmarks();

@@ -3,10 +3,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/bias.h"
 #include "kernels/check.h"
+#include "kernels/cpu/avx512_gemm.h"
+#include "kernels/cpu/conv2d_implicit.h"
 #include "kernels/cpu/for_each.h"
 #include "kernels/gemm.h"
 
@@ -26,6 +29,11 @@ constexpr int64_t kMaxWeightGroups = 16;
 // dx by the transposed convolution once Cin is at least this many times Cout (kernels/conv2d.h).
 constexpr int64_t kTransposedDxChannelRatio = 3;
 
+// The implicit engine's dx by the transposed convolution from this many input channels (one
+// AVX-512 vector); below it dcol + col2im, whose GEMM is KH*KW*Cin wide (the first layer's 3
+// channels: 27 columns instead of 3).
+constexpr int64_t kImplicitTransposedDxMinChannels = 16;
+
 // Tiles per thread below which the threads share each tile's GEMM instead.
 constexpr int64_t kMinTilesPerThread = 2;
 
@@ -39,27 +47,46 @@ WindowedShape images_of(const WindowedShape& shape, int64_t count) {
 
 int64_t Conv2dPlan::default_tile_bytes() { return kDefaultConv2dTileBytes; }
 
+bool Conv2dPlan::implicit_available(int64_t element_size) {
+  return element_size == int64_t{sizeof(float)} && cpu::avx512::available();
+}
+
 Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t element_size,
-                            int64_t tile_bytes, int threads) {
+                            int64_t tile_bytes, int threads, Conv2dEngine engine) {
   RT_CHECK(shape.batch >= 0 && shape.in_h > 0 && shape.in_w > 0 && shape.in_c > 0 && out_c > 0,
            "conv2d: bad sizes batch={} in={}x{}x{} out_c={}", shape.batch, shape.in_h, shape.in_w,
            shape.in_c, out_c);
   RT_CHECK(shape.out_h > 0 && shape.out_w > 0, "conv2d: empty output {}x{}", shape.out_h,
            shape.out_w);
+  RT_CHECK(engine != Conv2dEngine::kImplicit || implicit_available(element_size),
+           "conv2d: the implicit-GEMM engine needs float32 and a CPU with AVX-512 (asked for "
+           "{}-byte elements{})",
+           element_size, cpu::avx512::available() ? "" : " on a CPU without it");
   Conv2dPlan plan;
   plan.shape = shape;
   plan.out_c = out_c;
   plan.threads = threads > 0 ? threads : omp_get_max_threads();
+  plan.implicit = engine == Conv2dEngine::kImplicit ||
+                  (engine == Conv2dEngine::kAuto && implicit_available(element_size));
   if (shape.batch > 0) {
-    const int64_t image_bytes = plan.pixels_per_image() * plan.col_cols() * element_size;
-    plan.tile_images = std::clamp<int64_t>(tile_bytes / image_bytes, 1, shape.batch);
+    // A tile's buffers: the col rows, or for the implicit engine the (padded) input and the
+    // output it is read against.
+    const int64_t image_elements = plan.implicit ? std::max(plan.padded_image_elements(),
+                                                            shape.in_h * shape.in_w * shape.in_c) +
+                                                       plan.pixels_per_image() * out_c
+                                                 : plan.pixels_per_image() * plan.col_cols();
+    plan.tile_images =
+        std::clamp<int64_t>(tile_bytes / (image_elements * element_size), 1, shape.batch);
   }
   const Window2d& win = shape.window;
-  plan.transposed_dx = !win.is_pointwise() && win.stride_h == 1 && win.stride_w == 1 &&
-                       kTransposedDxChannelRatio * out_c <= shape.in_c &&
-                       win.pad.top < win.kernel_h &&
-                       win.pad.bottom < win.kernel_h && win.pad.left < win.kernel_w &&
-                       win.pad.right < win.kernel_w;
+  // The implicit engine's transposed convolution costs what the forward does, so it takes it
+  // wherever Cin fills a vector (its GEMM is Cin wide); im2col pays for the dy col rows (see
+  // kernels/conv2d.h).
+  const bool worth_it = plan.implicit ? shape.in_c >= kImplicitTransposedDxMinChannels
+                                      : kTransposedDxChannelRatio * out_c <= shape.in_c;
+  plan.transposed_dx = !win.is_pointwise() && win.stride_h == 1 && win.stride_w == 1 && worth_it &&
+                       win.pad.top < win.kernel_h && win.pad.bottom < win.kernel_h &&
+                       win.pad.left < win.kernel_w && win.pad.right < win.kernel_w;
   if (plan.transposed_dx) plan.transposed = transposed_conv_shape(shape, out_c);
   plan.parallel_tiles = plan.threads > 1 && plan.tiles() >= kMinTilesPerThread * plan.threads;
   if (!plan.parallel_tiles) plan.threads = 1;  // one col buffer: the tiles take turns
@@ -69,10 +96,35 @@ Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t e
 int64_t Conv2dPlan::weight_groups() const { return std::min(tiles(), kMaxWeightGroups); }
 
 int64_t Conv2dPlan::tile_elements() const {
+  if (implicit) return tile_images * padded_image_elements();
   if (shape.window.is_pointwise()) return 0;
   const int64_t col = pixels_per_image() * col_cols();
-  const int64_t dy_col = shape.in_h * shape.in_w * shape.window.kernel_h * shape.window.kernel_w * out_c;
+  const int64_t dy_col =
+      shape.in_h * shape.in_w * shape.window.kernel_h * shape.window.kernel_w * out_c;
   return tile_images * (transposed_dx ? std::max(col, dy_col) : col);
+}
+
+int64_t Conv2dPlan::dx_tile_elements() const {
+  if (!implicit || shape.window.is_pointwise()) return 0;
+  if (!transposed_dx) return tile_images * pixels_per_image() * col_cols();  // dcol rows
+  return tile_images * transposed.padded_h() * transposed.padded_w() * transposed.in_c;
+}
+
+int64_t Conv2dPlan::forward_workspace_elements() const {
+  const int64_t packed = implicit ? cpu::conv2d_implicit_forward_packed_elements(*this) : 0;
+  return packed + threads * tile_elements();
+}
+
+int64_t Conv2dPlan::backward_workspace_elements() const {
+  const int64_t w_size = out_c * col_cols();
+  if (implicit) {
+    // At least the forward's, so that one workspace serves both directions.
+    return std::max(forward_workspace_elements(),
+                    cpu::conv2d_implicit_backward_packed_elements(*this) +
+                        threads * (tile_elements() + dx_tile_elements()) +
+                        weight_groups() * w_size);
+  }
+  return threads * tile_elements() + weight_groups() * w_size + (transposed_dx ? w_size : 0);
 }
 
 namespace cpu {
@@ -160,6 +212,9 @@ void col2im(const T* dcol, const WindowedShape& shape, T* dx) {
 template <class T>
 void conv2d_forward(const Conv2dPlan& plan, const T* x, const T* w, const T* b, T* y,
                     T* workspace) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (plan.implicit) return conv2d_forward_implicit(plan, x, w, b, y, workspace);
+  }
   const WindowedShape& s = plan.shape;
   const int64_t k = plan.col_cols(), out_c = plan.out_c, ppi = plan.pixels_per_image();
   const int64_t in_image = s.in_h * s.in_w * s.in_c, tiles = plan.tiles();
@@ -184,6 +239,12 @@ void conv2d_forward(const Conv2dPlan& plan, const T* x, const T* w, const T* b, 
 template <class T>
 void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy, T* dx, T* dw,
                      bool accumulate_dw, T* db, bool accumulate_db, T* workspace) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (plan.implicit) {
+      return conv2d_backward_implicit(plan, x, w, dy, dx, dw, accumulate_dw, db, accumulate_db,
+                                      workspace);
+    }
+  }
   const WindowedShape& s = plan.shape;
   const int64_t k = plan.col_cols(), out_c = plan.out_c, ppi = plan.pixels_per_image();
   const int64_t in_image = s.in_h * s.in_w * s.in_c, tiles = plan.tiles();
@@ -194,8 +255,8 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
   if (db) bias_grad_rows(dy, s.out_pixels(), out_c, db, accumulate_db);
   const bool transposed = dx && plan.transposed_dx;
   if (transposed) {
-    for_each(w_size, FlipConvWeights<T>{w, out_c, s.window.kernel_h, s.window.kernel_w, s.in_c,
-                                        flipped});
+    for_each(w_size,
+             FlipConvWeights<T>{w, out_c, s.window.kernel_h, s.window.kernel_w, s.in_c, flipped});
   }
 
 #pragma omp parallel for schedule(dynamic) num_threads(plan.threads) if (plan.parallel_tiles)
@@ -234,13 +295,17 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
     }
   }
 
-  if (dw) {
+  if (dw) sum_weight_partials(partials, groups, w_size, dw, accumulate_dw);
+}
+
+template <class T>
+void sum_weight_partials(const T* partials, int64_t groups, int64_t w_size, T* dw,
+                         bool accumulate) {
 #pragma omp parallel for schedule(static) if (groups * w_size >= kMinParallelWork)
-    for (int64_t i = 0; i < w_size; ++i) {
-      T sum = accumulate_dw ? dw[i] : T(0);
-      for (int64_t g = 0; g < groups; ++g) sum += partials[g * w_size + i];
-      dw[i] = sum;
-    }
+  for (int64_t i = 0; i < w_size; ++i) {
+    T sum = accumulate ? dw[i] : T(0);
+    for (int64_t g = 0; g < groups; ++g) sum += partials[g * w_size + i];
+    dw[i] = sum;
   }
 }
 
@@ -249,7 +314,8 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
   template void col2im<T>(const T*, const WindowedShape&, T*);                                    \
   template void conv2d_forward<T>(const Conv2dPlan&, const T*, const T*, const T*, T*, T*);       \
   template void conv2d_backward<T>(const Conv2dPlan&, const T*, const T*, const T*, T*, T*, bool, \
-                                   T*, bool, T*);
+                                   T*, bool, T*);                                                 \
+  template void sum_weight_partials<T>(const T*, int64_t, int64_t, T*, bool);
 RT_INSTANTIATE(float)
 RT_INSTANTIATE(double)
 #undef RT_INSTANTIATE

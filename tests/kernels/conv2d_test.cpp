@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/error.h"
 #include "tests/support/data.h"
 #include "tests/support/scoped_threads.h"
 #include "tests/support/serial.h"
@@ -31,17 +32,34 @@ std::string describe(const Case& c) {
 // non-square kernel, batch 1, a 1x1 image, channel counts not a multiple of 4; both ways of
 // computing dx.
 const std::vector<Case> kCases = {
-    {2, 5, 4, 3, 4, 1, 1, 1, PaddingMode::kSame},  {3, 6, 5, 5, 2, 1, 1, 2, PaddingMode::kSame},
-    {2, 5, 6, 3, 5, 3, 3, 1, PaddingMode::kSame},  {2, 6, 6, 7, 3, 3, 3, 2, PaddingMode::kSame},
-    {2, 7, 5, 5, 4, 3, 3, 2, PaddingMode::kSame},  {1, 6, 7, 3, 2, 5, 5, 1, PaddingMode::kSame},
-    {2, 7, 6, 5, 3, 3, 2, 1, PaddingMode::kValid}, {1, 1, 1, 7, 5, 3, 3, 1, PaddingMode::kSame},
-    {3, 8, 8, 4, 6, 3, 3, 2, PaddingMode::kValid}, {1, 9, 4, 2, 3, 2, 4, 3, PaddingMode::kSame},
-    {2, 4, 4, 3, 3, 1, 1, 1, PaddingMode::kValid}, {6, 5, 4, 3, 4, 3, 3, 2, PaddingMode::kSame},
-    {5, 3, 2, 5, 3, 1, 1, 1, PaddingMode::kSame},  {37, 3, 3, 2, 3, 3, 3, 1, PaddingMode::kSame},
+    {2, 5, 4, 3, 4, 1, 1, 1, PaddingMode::kSame},
+    {3, 6, 5, 5, 2, 1, 1, 2, PaddingMode::kSame},
+    {2, 5, 6, 3, 5, 3, 3, 1, PaddingMode::kSame},
+    {2, 6, 6, 7, 3, 3, 3, 2, PaddingMode::kSame},
+    {2, 7, 5, 5, 4, 3, 3, 2, PaddingMode::kSame},
+    {1, 6, 7, 3, 2, 5, 5, 1, PaddingMode::kSame},
+    {2, 7, 6, 5, 3, 3, 2, 1, PaddingMode::kValid},
+    {1, 1, 1, 7, 5, 3, 3, 1, PaddingMode::kSame},
+    {3, 8, 8, 4, 6, 3, 3, 2, PaddingMode::kValid},
+    {1, 9, 4, 2, 3, 2, 4, 3, PaddingMode::kSame},
+    {2, 4, 4, 3, 3, 1, 1, 1, PaddingMode::kValid},
+    {6, 5, 4, 3, 4, 3, 3, 2, PaddingMode::kSame},
+    {5, 3, 2, 5, 3, 1, 1, 1, PaddingMode::kSame},
+    {37, 3, 3, 2, 3, 3, 3, 1, PaddingMode::kSame},
     // dx by the transposed convolution (Cin >= 3 Cout at stride 1): SAME, 5x5, VALID
     // non-square, and a batch large enough for shared-out tiles.
-    {2, 6, 5, 7, 2, 3, 3, 1, PaddingMode::kSame},  {1, 6, 7, 6, 2, 5, 5, 1, PaddingMode::kSame},
-    {1, 5, 6, 9, 3, 2, 3, 1, PaddingMode::kValid}, {7, 4, 5, 12, 4, 3, 3, 1, PaddingMode::kSame},
+    {2, 6, 5, 7, 2, 3, 3, 1, PaddingMode::kSame},
+    {1, 6, 7, 6, 2, 5, 5, 1, PaddingMode::kSame},
+    {1, 5, 6, 9, 3, 2, 3, 1, PaddingMode::kValid},
+    {7, 4, 5, 12, 4, 3, 3, 1, PaddingMode::kSame},
+    // The implicit engine's transposed dx (Cin >= 16) and register-block edges: widths past
+    // one and four vectors of 16, lines of more than one block, a ragged channel tail.
+    {3, 7, 15, 17, 5, 3, 3, 1, PaddingMode::kSame},
+    {2, 6, 5, 16, 70, 3, 3, 1, PaddingMode::kValid},
+    {1, 5, 9, 20, 18, 5, 5, 1, PaddingMode::kSame},
+    {2, 9, 8, 18, 33, 3, 3, 2, PaddingMode::kSame},
+    {2, 3, 31, 40, 65, 1, 1, 1, PaddingMode::kSame},
+    {5, 4, 4, 33, 17, 2, 2, 1, PaddingMode::kSame},
 };
 
 WindowedShape shape_of(const Case& c) {
@@ -230,99 +248,129 @@ TYPED_TEST(Conv2dKernelTest, Col2imMatchesScatterAndFunctor) {
 // and two per tile (a ragged last tile for odd batches), the tiles taking turns (1 thread) or
 // shared out between threads (2 and 3; enough tiles for that in the larger batches, and more
 // tiles than weight-gradient groups in the largest).
+// Both engines where they run: im2col + BLAS always, implicit GEMM for float32 on AVX-512.
+template <class T>
+std::vector<Conv2dEngine> engines_for() {
+  std::vector<Conv2dEngine> engines{Conv2dEngine::kIm2col};
+  if (Conv2dPlan::implicit_available(sizeof(T))) engines.push_back(Conv2dEngine::kImplicit);
+  return engines;
+}
+
+std::string engine_name(Conv2dEngine e) {
+  return e == Conv2dEngine::kImplicit ? "implicit GEMM" : "im2col";
+}
+
 TYPED_TEST(Conv2dKernelTest, ForwardAndBackwardMatchNaiveForEveryTiling) {
   using T = TypeParam;
-  int transposed_cases = 0, col2im_cases = 0;
-  for (const Case& c : kCases) {
-    const WindowedShape s = shape_of(c);
-    const std::vector<T> x = test::uniform_values<T>(s.in_pixels() * c.in_c, 3);
-    const std::vector<T> w = test::uniform_values<T>(c.out_c * c.kernel_h * c.kernel_w * c.in_c, 4);
-    const std::vector<T> b = test::uniform_values<T>(c.out_c, 5);
-    const std::vector<T> dy = test::uniform_values<T>(s.out_pixels() * c.out_c, 6);
-    const std::vector<double> want_y = naive_forward(s, c.out_c, x, w, &b);
-    const std::vector<double> want_y_nobias = naive_forward<T>(s, c.out_c, x, w, nullptr);
-    const NaiveGrads want = naive_backward(s, c.out_c, x, w, dy);
-    const int64_t image_bytes =
-        s.out_h * s.out_w * c.kernel_h * c.kernel_w * c.in_c * static_cast<int64_t>(sizeof(T));
-    for (const int64_t budget : {int64_t{1} << 40, int64_t{1}, 2 * image_bytes}) {
-      for (const int threads : {1, 2, 3}) {
-        SCOPED_TRACE(describe(c) + ", tile budget " + std::to_string(budget) + ", " +
-                     std::to_string(threads) + " threads");
-        const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(T), budget, threads);
-        if (budget == 1 && threads == 1 && !s.window.is_pointwise()) {
-          ++(plan.transposed_dx ? transposed_cases : col2im_cases);
-        }
-        if (budget == 1) {
-          ASSERT_EQ(plan.tile_images, 1);
-        }
-        if (budget == 1 && c.batch >= 6 && threads > 1) {
-          ASSERT_TRUE(plan.parallel_tiles);
-        }
-        std::vector<T> ws(static_cast<size_t>(plan.backward_workspace_elements()));
-        ASSERT_GE(plan.backward_workspace_elements(), plan.forward_workspace_elements());
+  int transposed_cases = 0, col2im_cases = 0, implicit_transposed = 0, implicit_col2im = 0;
+  for (const Conv2dEngine engine : engines_for<T>()) {
+    for (const Case& c : kCases) {
+      const WindowedShape s = shape_of(c);
+      const std::vector<T> x = test::uniform_values<T>(s.in_pixels() * c.in_c, 3);
+      const std::vector<T> w =
+          test::uniform_values<T>(c.out_c * c.kernel_h * c.kernel_w * c.in_c, 4);
+      const std::vector<T> b = test::uniform_values<T>(c.out_c, 5);
+      const std::vector<T> dy = test::uniform_values<T>(s.out_pixels() * c.out_c, 6);
+      const std::vector<double> want_y = naive_forward(s, c.out_c, x, w, &b);
+      const std::vector<double> want_y_nobias = naive_forward<T>(s, c.out_c, x, w, nullptr);
+      const NaiveGrads want = naive_backward(s, c.out_c, x, w, dy);
+      const int64_t image_bytes =
+          s.out_h * s.out_w * c.kernel_h * c.kernel_w * c.in_c * static_cast<int64_t>(sizeof(T));
+      for (const int64_t budget : {int64_t{1} << 40, int64_t{1}, 2 * image_bytes}) {
+        for (const int threads : {1, 2, 3}) {
+          SCOPED_TRACE(describe(c) + ", " + engine_name(engine) + ", tile budget " +
+                       std::to_string(budget) + ", " + std::to_string(threads) + " threads");
+          const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(T), budget, threads, engine);
+          ASSERT_EQ(plan.implicit, engine == Conv2dEngine::kImplicit);
+          if (budget == 1 && threads == 1 && !s.window.is_pointwise()) {
+            if (plan.implicit) {
+              ++(plan.transposed_dx ? implicit_transposed : implicit_col2im);
+            } else {
+              ++(plan.transposed_dx ? transposed_cases : col2im_cases);
+            }
+          }
+          if (budget == 1) {
+            ASSERT_EQ(plan.tile_images, 1);
+          }
+          if (budget == 1 && c.batch >= 6 && threads > 1) {
+            ASSERT_TRUE(plan.parallel_tiles);
+          }
+          std::vector<T> ws(static_cast<size_t>(plan.backward_workspace_elements()));
+          ASSERT_GE(plan.backward_workspace_elements(), plan.forward_workspace_elements());
 
-        std::vector<T> y(want_y.size(), T(-7));
-        cpu::conv2d_forward(plan, x.data(), w.data(), b.data(), y.data(), ws.data());
-        expect_near_all(y, want_y, "y");
-        cpu::conv2d_forward<T>(plan, x.data(), w.data(), nullptr, y.data(), ws.data());
-        expect_near_all(y, want_y_nobias, "y without bias");
+          std::vector<T> y(want_y.size(), T(-7));
+          cpu::conv2d_forward(plan, x.data(), w.data(), b.data(), y.data(), ws.data());
+          expect_near_all(y, want_y, "y");
+          cpu::conv2d_forward<T>(plan, x.data(), w.data(), nullptr, y.data(), ws.data());
+          expect_near_all(y, want_y_nobias, "y without bias");
 
-        std::vector<T> dx(x.size(), T(-7)), dw(w.size(), T(-7)), db(b.size(), T(-7));
-        cpu::conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), false,
-                             db.data(), false, ws.data());
-        expect_near_all(dx, want.dx, "dx");
-        expect_near_all(dw, want.dw, "dw");
-        expect_near_all(db, want.db, "db");
+          std::vector<T> dx(x.size(), T(-7)), dw(w.size(), T(-7)), db(b.size(), T(-7));
+          cpu::conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), false,
+                               db.data(), false, ws.data());
+          expect_near_all(dx, want.dx, "dx");
+          expect_near_all(dw, want.dw, "dw");
+          expect_near_all(db, want.db, "db");
+        }
       }
     }
   }
   EXPECT_GE(transposed_cases, 4);
   EXPECT_GE(col2im_cases, 4);
+  if (Conv2dPlan::implicit_available(sizeof(T))) {
+    EXPECT_GE(implicit_transposed, 4);
+    EXPECT_GE(implicit_col2im, 4);
+  }
 }
 
 // Gradient buffers: dw and db add to what is there when asked; absent outputs are skipped.
 TYPED_TEST(Conv2dKernelTest, BackwardAccumulatesAndSkipsNullOutputs) {
   using T = TypeParam;
-  for (const Case& c : {kCases[0], kCases[3]}) {
-    SCOPED_TRACE(describe(c));
-    const WindowedShape s = shape_of(c);
-    const std::vector<T> x = test::uniform_values<T>(s.in_pixels() * c.in_c, 7);
-    const std::vector<T> w = test::uniform_values<T>(c.out_c * c.kernel_h * c.kernel_w * c.in_c, 8);
-    const std::vector<T> dy = test::uniform_values<T>(s.out_pixels() * c.out_c, 9);
-    const NaiveGrads want = naive_backward(s, c.out_c, x, w, dy);
-    const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(T), 1);  // several tiles
-    std::vector<T> ws(static_cast<size_t>(plan.backward_workspace_elements()));
+  for (const Conv2dEngine engine : engines_for<T>()) {
+    for (const Case& c : {kCases[0], kCases[3], kCases[18]}) {
+      SCOPED_TRACE(describe(c) + ", " + engine_name(engine));
+      const WindowedShape s = shape_of(c);
+      const std::vector<T> x = test::uniform_values<T>(s.in_pixels() * c.in_c, 7);
+      const std::vector<T> w =
+          test::uniform_values<T>(c.out_c * c.kernel_h * c.kernel_w * c.in_c, 8);
+      const std::vector<T> dy = test::uniform_values<T>(s.out_pixels() * c.out_c, 9);
+      const NaiveGrads want = naive_backward(s, c.out_c, x, w, dy);
+      const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(T), 1, 0, engine);  // several tiles
+      std::vector<T> ws(static_cast<size_t>(plan.backward_workspace_elements()));
 
-    std::vector<T> dw(w.size(), T(1)), db(static_cast<size_t>(c.out_c), T(2));
-    cpu::conv2d_backward<T>(plan, x.data(), w.data(), dy.data(), nullptr, dw.data(), true,
-                            db.data(), true, ws.data());
-    std::vector<double> want_dw(want.dw), want_db(want.db);
-    for (double& v : want_dw) v += 1;
-    for (double& v : want_db) v += 2;
-    expect_near_all(dw, want_dw, "accumulated dw");
-    expect_near_all(db, want_db, "accumulated db");
+      std::vector<T> dw(w.size(), T(1)), db(static_cast<size_t>(c.out_c), T(2));
+      cpu::conv2d_backward<T>(plan, x.data(), w.data(), dy.data(), nullptr, dw.data(), true,
+                              db.data(), true, ws.data());
+      std::vector<double> want_dw(want.dw), want_db(want.db);
+      for (double& v : want_dw) v += 1;
+      for (double& v : want_db) v += 2;
+      expect_near_all(dw, want_dw, "accumulated dw");
+      expect_near_all(db, want_db, "accumulated db");
 
-    std::vector<T> dx(x.size(), T(-7));
-    cpu::conv2d_backward<T>(plan, x.data(), w.data(), dy.data(), dx.data(), nullptr, false, nullptr,
-                            false, ws.data());
-    expect_near_all(dx, want.dx, "dx alone");
+      std::vector<T> dx(x.size(), T(-7));
+      cpu::conv2d_backward<T>(plan, x.data(), w.data(), dy.data(), dx.data(), nullptr, false,
+                              nullptr, false, ws.data());
+      expect_near_all(dx, want.dx, "dx alone");
+    }
   }
 }
 
 // An empty batch produces nothing and leaves zero gradients, not the buffers' old contents.
 TYPED_TEST(Conv2dKernelTest, EmptyBatchGivesZeroWeightGradient) {
   using T = TypeParam;
-  for (const int64_t k : {1, 3}) {
-    const auto s =
-        WindowedShape::make(0, 4, 4, 3, Window2d::make(k, k, 1, PaddingMode::kSame, 4, 4));
-    const auto plan = Conv2dPlan::make(s, 2, sizeof(T));
-    const std::vector<T> w(static_cast<size_t>(2 * k * k * 3), T(1));
-    std::vector<T> dw(w.size(), T(-7)), db(2, T(-7));
-    T dummy = 0;
-    cpu::conv2d_backward<T>(plan, &dummy, w.data(), &dummy, &dummy, dw.data(), false, db.data(),
-                            false, &dummy);
-    EXPECT_EQ(dw, std::vector<T>(w.size(), T(0))) << k;
-    EXPECT_EQ(db, std::vector<T>(2, T(0))) << k;
+  for (const Conv2dEngine engine : engines_for<T>()) {
+    for (const int64_t k : {1, 3}) {
+      const auto s =
+          WindowedShape::make(0, 4, 4, 3, Window2d::make(k, k, 1, PaddingMode::kSame, 4, 4));
+      const auto plan =
+          Conv2dPlan::make(s, 2, sizeof(T), Conv2dPlan::default_tile_bytes(), 0, engine);
+      const std::vector<T> w(static_cast<size_t>(2 * k * k * 3), T(1));
+      std::vector<T> dw(w.size(), T(-7)), db(2, T(-7));
+      T dummy = 0;
+      cpu::conv2d_backward<T>(plan, &dummy, w.data(), &dummy, &dummy, dw.data(), false, db.data(),
+                              false, &dummy);
+      EXPECT_EQ(dw, std::vector<T>(w.size(), T(0))) << k;
+      EXPECT_EQ(db, std::vector<T>(2, T(0))) << k;
+    }
   }
 }
 
@@ -334,20 +382,29 @@ TEST(Conv2dKernel, ResultsDoNotDependOnTheThreadCount) {
   const auto x = test::uniform_values<float>(s.in_pixels() * c.in_c, 10);
   const auto w = test::uniform_values<float>(c.out_c * 9 * c.in_c, 11);
   const auto dy = test::uniform_values<float>(s.out_pixels() * c.out_c, 12);
-  const auto run = [&](int threads, int64_t tile_bytes) {
-    test::ScopedOmpThreads scoped(threads);
-    const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(float), tile_bytes);
-    EXPECT_EQ(plan.parallel_tiles, threads > 1 && tile_bytes == 1) << threads;
-    std::vector<float> ws(static_cast<size_t>(plan.backward_workspace_elements()));
-    std::vector<float> y(static_cast<size_t>(s.out_pixels() * c.out_c)), dx(x.size()), dw(w.size()),
-        db(static_cast<size_t>(c.out_c));
-    cpu::conv2d_forward<float>(plan, x.data(), w.data(), nullptr, y.data(), ws.data());
-    cpu::conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), false,
-                         db.data(), false, ws.data());
-    return std::vector<std::vector<float>>{y, dx, dw, db};
-  };
-  EXPECT_EQ(run(1, 1), run(2, 1));
-  EXPECT_EQ(run(1, int64_t{1} << 40), run(2, int64_t{1} << 40));
+  for (const Conv2dEngine engine : engines_for<float>()) {
+    SCOPED_TRACE(engine_name(engine));
+    const auto run = [&](int threads, int64_t tile_bytes) {
+      test::ScopedOmpThreads scoped(threads);
+      const auto plan = Conv2dPlan::make(s, c.out_c, sizeof(float), tile_bytes, 0, engine);
+      EXPECT_EQ(plan.parallel_tiles, threads > 1 && tile_bytes == 1) << threads;
+      std::vector<float> ws(static_cast<size_t>(plan.backward_workspace_elements()));
+      std::vector<float> y(static_cast<size_t>(s.out_pixels() * c.out_c)), dx(x.size()),
+          dw(w.size()), db(static_cast<size_t>(c.out_c));
+      cpu::conv2d_forward<float>(plan, x.data(), w.data(), nullptr, y.data(), ws.data());
+      cpu::conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(), false,
+                           db.data(), false, ws.data());
+      return std::vector<std::vector<float>>{y, dx, dw, db};
+    };
+    EXPECT_EQ(run(1, 1), run(2, 1));
+    EXPECT_EQ(run(1, int64_t{1} << 40), run(2, int64_t{1} << 40));
+  }
+}
+
+// The im2col engine's plan (its tile sizes and workspace are what the tests below pin down).
+Conv2dPlan im2col_plan(const WindowedShape& s, int64_t out_c, int64_t element_size,
+                       int64_t tile_bytes = Conv2dPlan::default_tile_bytes(), int threads = 0) {
+  return Conv2dPlan::make(s, out_c, element_size, tile_bytes, threads, Conv2dEngine::kIm2col);
 }
 
 // dx by the transposed convolution exactly where it pays: stride 1, a real window, at most a
@@ -357,16 +414,16 @@ TEST(Conv2dKernel, PlanTakesTheTransposedConvolutionForDxAtStrideOneWithFewerOut
   const auto shape = [](int64_t in_c, int64_t kernel, int64_t stride, PaddingMode mode) {
     return WindowedShape::make(2, 9, 7, in_c, Window2d::make(kernel, kernel, stride, mode, 9, 7));
   };
-  EXPECT_TRUE(Conv2dPlan::make(shape(12, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(11, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(4, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(12, 3, 2, PaddingMode::kSame), 4, 4).transposed_dx);
-  EXPECT_FALSE(Conv2dPlan::make(shape(12, 1, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_TRUE(im2col_plan(shape(12, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(im2col_plan(shape(11, 3, 1, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(im2col_plan(shape(4, 3, 1, PaddingMode::kSame), 8, 4).transposed_dx);
+  EXPECT_FALSE(im2col_plan(shape(12, 3, 2, PaddingMode::kSame), 4, 4).transposed_dx);
+  EXPECT_FALSE(im2col_plan(shape(12, 1, 1, PaddingMode::kSame), 4, 4).transposed_dx);
 
   // Its shape maps dy's grid back onto x's, SAME and VALID alike.
   for (const PaddingMode mode : {PaddingMode::kSame, PaddingMode::kValid}) {
     const WindowedShape s = shape(12, 3, 1, mode);
-    const auto plan = Conv2dPlan::make(s, 4, 4);
+    const auto plan = im2col_plan(s, 4, 4);
     ASSERT_TRUE(plan.transposed_dx);
     EXPECT_EQ(plan.transposed.in_h, s.out_h);
     EXPECT_EQ(plan.transposed.in_w, s.out_w);
@@ -399,28 +456,64 @@ TEST(Conv2dKernel, PlanTilesWholeImagesWithinTheBudget) {
   const auto s =
       WindowedShape::make(10, 8, 8, 4, Window2d::make(3, 3, 1, PaddingMode::kSame, 8, 8));
   const int64_t image_bytes = 64 * 36 * 4, image_elements = 64 * 36;
-  EXPECT_EQ(Conv2dPlan::make(s, 5, 4, 3 * image_bytes + 7).tile_images, 3);
-  EXPECT_EQ(Conv2dPlan::make(s, 5, 4, 1).tile_images, 1);
-  EXPECT_EQ(Conv2dPlan::make(s, 5, 4, int64_t{1} << 40).tile_images, 10);
+  EXPECT_EQ(im2col_plan(s, 5, 4, 3 * image_bytes + 7).tile_images, 3);
+  EXPECT_EQ(im2col_plan(s, 5, 4, 1).tile_images, 1);
+  EXPECT_EQ(im2col_plan(s, 5, 4, int64_t{1} << 40).tile_images, 10);
 
   // 4 tiles (3 + 3 + 3 + 1 images): enough for 2 threads to take whole tiles, not for 3.
-  const auto two = Conv2dPlan::make(s, 5, 4, 3 * image_bytes, 2);
+  const auto two = im2col_plan(s, 5, 4, 3 * image_bytes, 2);
   EXPECT_EQ(two.tiles(), 4);
   EXPECT_TRUE(two.parallel_tiles);
   EXPECT_EQ(two.forward_workspace_elements(), 2 * 3 * image_elements);
   EXPECT_EQ(two.backward_workspace_elements(), 2 * 3 * image_elements + 4 * 5 * 36);
-  const auto three = Conv2dPlan::make(s, 5, 4, 3 * image_bytes, 3);
+  const auto three = im2col_plan(s, 5, 4, 3 * image_bytes, 3);
   EXPECT_FALSE(three.parallel_tiles);
   EXPECT_EQ(three.forward_workspace_elements(), 3 * image_elements);
 
   // Weight-gradient groups are capped, whatever the thread count.
   const auto many = WindowedShape::make(40, 8, 8, 4, s.window);
-  EXPECT_EQ(Conv2dPlan::make(many, 5, 4, 1, 1).weight_groups(), 16);
-  EXPECT_EQ(Conv2dPlan::make(many, 5, 4, 1, 2).weight_groups(), 16);
+  EXPECT_EQ(im2col_plan(many, 5, 4, 1, 1).weight_groups(), 16);
+  EXPECT_EQ(im2col_plan(many, 5, 4, 1, 2).weight_groups(), 16);
 
   const auto pointwise =
       WindowedShape::make(10, 8, 8, 4, Window2d::make(1, 1, 1, PaddingMode::kSame, 8, 8));
-  EXPECT_EQ(Conv2dPlan::make(pointwise, 5, 4, 1, 2).forward_workspace_elements(), 0);
+  EXPECT_EQ(im2col_plan(pointwise, 5, 4, 1, 2).forward_workspace_elements(), 0);
+}
+
+// The implicit engine's plan: float32 only, tiles of padded images (with the output they are
+// read against), dx by the transposed convolution at stride 1 from 16 input channels.
+TEST(Conv2dKernel, ImplicitPlanTilesPaddedImagesAndTakesTheTransposedDxFromSixteenChannels) {
+  if (!Conv2dPlan::implicit_available(sizeof(float))) {
+    GTEST_SKIP() << "no AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
+  }
+  EXPECT_FALSE(Conv2dPlan::implicit_available(sizeof(double)));
+  EXPECT_THROW(Conv2dPlan::make(WindowedShape::make(1, 3, 3, 1, Window2d{}), 1, sizeof(double),
+                                Conv2dPlan::default_tile_bytes(), 0, Conv2dEngine::kImplicit),
+               Error);
+  const auto shape = [](int64_t in_c, int64_t kernel, int64_t stride) {
+    return WindowedShape::make(10, 8, 8, in_c,
+                               Window2d::make(kernel, kernel, stride, PaddingMode::kSame, 8, 8));
+  };
+  const auto plan = [](const WindowedShape& s, int64_t out_c, int64_t tile_bytes, int threads) {
+    return Conv2dPlan::make(s, out_c, sizeof(float), tile_bytes, threads, Conv2dEngine::kImplicit);
+  };
+  const WindowedShape s = shape(16, 3, 1);
+  const int64_t padded = 10 * 10 * 16, image_elements = padded + 64 * 5;
+  const auto three = plan(s, 5, 3 * image_elements * 4, 2);
+  EXPECT_TRUE(three.implicit);
+  EXPECT_EQ(three.tile_images, 3);
+  EXPECT_EQ(three.tile_elements(), 3 * padded);
+  EXPECT_TRUE(three.transposed_dx);
+  EXPECT_EQ(three.dx_tile_elements(), 3 * 10 * 10 * 5);  // dy padded by kernel - 1 - pad
+  EXPECT_GE(three.backward_workspace_elements(), three.forward_workspace_elements());
+  EXPECT_FALSE(plan(shape(15, 3, 1), 5, 1, 1).transposed_dx);
+  EXPECT_FALSE(plan(shape(16, 3, 2), 5, 1, 1).transposed_dx);
+  // Stride 2 takes dcol + col2im: its per-thread buffer holds the tile's dcol rows.
+  EXPECT_EQ(plan(shape(16, 3, 2), 5, 1, 1).dx_tile_elements(), 16 * 9 * 16);
+  // A pointwise window reads x as it lies: no tile buffers at all.
+  const auto pointwise = plan(shape(16, 1, 1), 5, 1, 2);
+  EXPECT_EQ(pointwise.tile_elements(), 0);
+  EXPECT_EQ(pointwise.dx_tile_elements(), 0);
 }
 
 }  // namespace

@@ -62,6 +62,12 @@ TEST(WindowedShape, ResolvesOutputSizeAndPixelCounts) {
   EXPECT_EQ(s.in_pixels(), 128 * 28 * 28);
   EXPECT_EQ(s.out_pixels(), 128 * 14 * 14);
   EXPECT_EQ(s.window.pad, (Padding2d{0, 1, 0, 1}));
+  // Padded by one row and column at the bottom and right: every window lies inside 29x29.
+  EXPECT_TRUE(s.window.pads());
+  EXPECT_EQ(s.padded_h(), 29);
+  EXPECT_EQ(s.padded_w(), 29);
+  EXPECT_EQ((s.out_h - 1) * s.window.stride_h + s.window.kernel_h, 29);
+  EXPECT_FALSE(Window2d::make(3, 3, 1, PaddingMode::kValid, 28, 28).pads());
 }
 
 }  // namespace

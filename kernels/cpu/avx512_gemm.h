@@ -1,0 +1,91 @@
+// Register-blocked float32 GEMM micro-kernels for AVX-512, for products whose A rows are not a
+// matrix in memory but a strided walk over an image: the convolutions' implicit GEMM
+// (kernels/cpu/conv2d.cpp), where a row of the im2col matrix is read straight out of a
+// zero-padded copy of the input instead of being copied into a col buffer first.
+//
+// Why our own and not OpenBLAS on a col buffer: the small Inception's convolutions have 32 to
+// 176 output channels, so its GEMMs are [pixels, K] x [K, Cout] with a narrow Cout. OpenBLAS
+// packs the wide operand (the col matrix) before every product and uses each packed element
+// for only Cout/16 vector FMAs, so packing costs as much as the arithmetic (0.24-0.26 of its
+// square rate on those shapes, docs/BENCHMARKS.md). Here the narrow operand, the weights, is
+// packed once per call, and each A element is broadcast from where it lies into an FMA with a
+// whole register row of packed weights: no im2col write, no col re-read, no A packing.
+//
+// The register block is rows x (16 * vectors) of C with rows * vectors <= 28 accumulators;
+// a call sweeps one block of rows over the whole K before storing, so C is written once.
+//
+// Everything here is compiled for AVX-512F whatever the build's target (function attributes,
+// not a file-wide -mavx512f, so no AVX-512 code can leak into inline functions other files
+// share); callers must check available() first.
+#pragma once
+
+#include <cstdint>
+
+namespace rethink::kernels::cpu::avx512 {
+
+// The CPU has AVX-512F and RETHINK_CPU_KERNELS is not "blas" (the switch that sends the
+// convolutions back to im2col + OpenBLAS, for A/B runs and for the tests of both paths).
+bool available();
+
+// Largest register block: rows * vectors accumulators of 16 floats.
+inline constexpr int kMaxRows = 14;
+inline constexpr int kMaxVectors = 4;
+
+// B [k, n] packed for the micro-kernels: n cut into column blocks of at most 64 (kMaxVectors
+// vectors), each block stored [k][its width rounded up to 16], zeros past n, 64-byte aligned
+// when `packed` is. Blocks are split evenly (n = 96 is two blocks of 48, not 64 + 32).
+struct PackedB {
+  int64_t k = 0;
+  int64_t n = 0;
+  int64_t blocks = 0;
+  int64_t block_vectors = 0;  // vectors of every block but possibly the last
+
+  static PackedB make(int64_t k, int64_t n);
+  int64_t elements() const;                   // floats the packed copy takes
+  int64_t block_col(int64_t block) const;     // first column of a block
+  int64_t vectors(int64_t block) const;       // its vectors (the last may have fewer)
+  int64_t block_offset(int64_t block) const;  // its first element in the packed copy
+};
+
+// packed <- B, B(kk, j) = b[kk * ldb + j] (row-major [k, n]) or, with b_transposed,
+// b[j * ldb + kk] (B given as [n, k], as conv weights [Cout, K] are).
+void pack_b(const PackedB& layout, const float* b, int64_t ldb, bool b_transposed, float* packed);
+
+// Rows of A as walked by the forward micro-kernel: row i, segment s, element kk is
+// a[s * segment_stride + i * row_stride + kk], kk < segment_length, and K = segments *
+// segment_length. A plain row-major matrix is one segment with row_stride = lda; a convolution
+// row over a padded image is one segment per kernel row (its KW * Cin taps are contiguous).
+struct StridedRows {
+  const float* a = nullptr;
+  int64_t row_stride = 0;
+  int64_t segments = 1;
+  int64_t segment_length = 0;
+  int64_t segment_stride = 0;
+};
+
+// C[rows, n] = A[rows, K] * B (+ C when accumulate), C row-major with leading dimension ldc.
+// Any rows >= 0: the register blocks are spread evenly over them.
+void gemm_rows(const StridedRows& a, int64_t rows, const PackedB& layout, const float* packed,
+               float* c, int64_t ldc, bool accumulate);
+
+// The weight gradient's product: C[n, K] += sum over pixels p of D_p^T A_p, where pixel p =
+// (line, col) has its n-vector D_p at d + (line * cols + col) * ldd and its K-vector A_p in
+// segments like StridedRows: segment s of pixel p starts at a + line * line_stride + col *
+// col_stride + s * segment_stride. C row-major with leading dimension ldc: for a convolution,
+// D is dy, A the padded input seen through the window, and C the weight gradient [Cout, K]
+// as it is stored. The register block is rows of C (output channels, broadcast from D) by
+// vectors along K (loaded from A); the pixels are summed in order, so the result does not
+// depend on the machine.
+struct PixelGrid {
+  const float* a = nullptr;
+  int64_t lines = 0;
+  int64_t cols = 0;
+  int64_t line_stride = 0;
+  int64_t col_stride = 0;
+  int64_t segments = 1;
+  int64_t segment_length = 0;
+  int64_t segment_stride = 0;
+};
+void gemm_pixels(const PixelGrid& a, const float* d, int64_t ldd, int64_t n, float* c, int64_t ldc);
+
+}  // namespace rethink::kernels::cpu::avx512

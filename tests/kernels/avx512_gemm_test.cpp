@@ -1,0 +1,146 @@
+// The AVX-512 micro-kernels of the implicit-GEMM convolution against naive double loops, at
+// every register-block shape the drivers pick: rows 1 to 29 (one to three blocks), widths of
+// one to nine vectors with ragged tails, several segments with gaps between them.
+#include "kernels/cpu/avx512_gemm.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/support/data.h"
+
+namespace rethink::kernels::cpu::avx512 {
+namespace {
+
+class Avx512GemmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!available()) GTEST_SKIP() << "no AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
+  }
+};
+
+void expect_near_all(const std::vector<float>& got, const std::vector<double>& want,
+                     const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-5 * (1 + std::abs(want[i]))) << what << " element " << i;
+  }
+}
+
+TEST(PackedBLayout, SplitsColumnsIntoEvenBlocksOfAtMostFourVectors) {
+  struct Want {
+    int64_t n, blocks, block_vectors, last_vectors;
+  };
+  for (const Want& w :
+       {Want{1, 1, 1, 1}, Want{16, 1, 1, 1}, Want{17, 1, 2, 2}, Want{64, 1, 4, 4},
+        Want{65, 2, 3, 2}, Want{96, 2, 3, 3}, Want{160, 3, 4, 2}, Want{176, 3, 4, 3}}) {
+    const PackedB p = PackedB::make(7, w.n);
+    EXPECT_EQ(p.blocks, w.blocks) << w.n;
+    EXPECT_EQ(p.block_vectors, w.block_vectors) << w.n;
+    EXPECT_EQ(p.vectors(p.blocks - 1), w.last_vectors) << w.n;
+    int64_t vectors = 0;
+    for (int64_t b = 0; b < p.blocks; ++b) vectors += p.vectors(b);
+    EXPECT_EQ(vectors, (w.n + 15) / 16) << w.n;
+    EXPECT_EQ(p.elements(), 7 * vectors * 16) << w.n;
+  }
+}
+
+TEST_F(Avx512GemmTest, RowsMatchNaiveForEveryBlockShape) {
+  for (const bool b_transposed : {false, true}) {
+    for (const int64_t segments : {1, 3}) {
+      const int64_t seg_len = segments == 1 ? 37 : 11, k = segments * seg_len;
+      const int64_t row_stride = seg_len + 5, seg_stride = 50 * row_stride;  // gaps everywhere
+      for (const int64_t n : {1, 3, 16, 17, 33, 48, 64, 65, 96, 130}) {
+        const std::vector<float> a = test::uniform_values<float>(segments * seg_stride, 1);
+        const std::vector<float> b = test::uniform_values<float>(k * n, 2);
+        const PackedB layout = PackedB::make(k, n);
+        std::vector<float> packed(static_cast<size_t>(layout.elements()));
+        pack_b(layout, b.data(), b_transposed ? k : n, b_transposed, packed.data());
+        for (const int64_t rows : {1, 5, 7, 13, 14, 15, 29}) {
+          SCOPED_TRACE("rows " + std::to_string(rows) + ", n " + std::to_string(n) + ", segments " +
+                       std::to_string(segments) +
+                       (b_transposed ? ", B as [n, k]" : ", B as [k, n]"));
+          const int64_t ldc = n + 3;
+          std::vector<double> want(static_cast<size_t>(rows * ldc), 0.5);
+          for (int64_t i = 0; i < rows; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double acc = 0;
+              for (int64_t kk = 0; kk < k; ++kk) {
+                const int64_t s = kk / seg_len, e = kk % seg_len;
+                const double bv = b_transposed ? b[j * k + kk] : b[kk * n + j];
+                acc += double(a[s * seg_stride + i * row_stride + e]) * bv;
+              }
+              want[i * ldc + j] = acc;
+            }
+          }
+          const StridedRows rows_of_a{.a = a.data(),
+                                      .row_stride = row_stride,
+                                      .segments = segments,
+                                      .segment_length = seg_len,
+                                      .segment_stride = seg_stride};
+          std::vector<float> c(want.size(), 0.5f);  // the columns past n must stay untouched
+          gemm_rows(rows_of_a, rows, layout, packed.data(), c.data(), ldc, false);
+          expect_near_all(c, want, "C");
+          for (int64_t i = 0; i < rows; ++i) {
+            for (int64_t j = 0; j < n; ++j) want[i * ldc + j] *= 2;
+          }
+          gemm_rows(rows_of_a, rows, layout, packed.data(), c.data(), ldc, true);
+          expect_near_all(c, want, "C accumulated");
+        }
+      }
+    }
+  }
+}
+
+TEST_F(Avx512GemmTest, RefusesBPackedForAnotherK) {
+  const PackedB layout = PackedB::make(10, 4);
+  std::vector<float> packed(static_cast<size_t>(layout.elements())), a(40), c(4);
+  EXPECT_THROW(gemm_rows(StridedRows{.a = a.data(), .row_stride = 9, .segment_length = 9}, 1,
+                         layout, packed.data(), c.data(), 4, false),
+               std::exception);
+}
+
+TEST_F(Avx512GemmTest, PixelsMatchNaiveForEveryBlockShape) {
+  for (const int64_t seg_len : {1, 9, 16, 17, 40, 70}) {
+    for (const int64_t n : {1, 5, 7, 9, 14, 15, 30}) {
+      const int64_t segments = 2, lines = 3, cols = 5;
+      const int64_t col_stride = seg_len + 2, line_stride = cols * col_stride + 7;
+      const int64_t seg_stride = lines * line_stride + 3, k = segments * seg_len, ldd = n + 1;
+      SCOPED_TRACE("segment length " + std::to_string(seg_len) + ", n " + std::to_string(n));
+      const std::vector<float> a = test::uniform_values<float>(segments * seg_stride, 3);
+      const std::vector<float> d = test::uniform_values<float>(lines * cols * ldd, 4);
+      const int64_t ldc = k + 2;
+      std::vector<double> want(static_cast<size_t>(n * ldc), 0.25);
+      for (int64_t o = 0; o < n; ++o) {
+        for (int64_t kk = 0; kk < k; ++kk) {
+          double acc = 0.25;  // gemm_pixels adds to C
+          for (int64_t l = 0; l < lines; ++l) {
+            for (int64_t col = 0; col < cols; ++col) {
+              const int64_t s = kk / seg_len, e = kk % seg_len;
+              acc += double(d[(l * cols + col) * ldd + o]) *
+                     double(a[l * line_stride + col * col_stride + s * seg_stride + e]);
+            }
+          }
+          want[o * ldc + kk] = acc;
+        }
+      }
+      const PixelGrid grid{.a = a.data(),
+                           .lines = lines,
+                           .cols = cols,
+                           .line_stride = line_stride,
+                           .col_stride = col_stride,
+                           .segments = segments,
+                           .segment_length = seg_len,
+                           .segment_stride = seg_stride};
+      std::vector<float> c(want.size(), 0.25f);
+      gemm_pixels(grid, d.data(), ldd, n, c.data(), ldc);
+      expect_near_all(c, want, "C");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rethink::kernels::cpu::avx512
