@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "kernels/blas_info.h"
+#include "kernels/conv2d.h"
 #include "runtime/build_info.h"
 #include "runtime/gpu.h"
 #include "runtime/threads.h"
@@ -30,8 +31,10 @@ std::string cuda_version_text(int v) {
 nlohmann::json system_info() {
   const BuildInfo& b = build_info();
   nlohmann::json info;
-  info["build"] = {{"version", b.version},       {"commit", b.commit},
-                   {"build_type", b.build_type}, {"compiler", b.compiler},
+  info["build"] = {{"version", b.version},
+                   {"commit", b.commit},
+                   {"build_type", b.build_type},
+                   {"compiler", b.compiler},
                    {"cxx_flags", b.cxx_flags}};
   info["cuda"] = {{"built", b.cuda}};
 #if RETHINK_WITH_CUDA
@@ -49,17 +52,22 @@ nlohmann::json system_info() {
                   {"threading", blas.threading},
                   {"threads", blas.threads},
                   {"lapack_version", blas.lapack_version}};
+  // The float32 convolutions' engine (kernels/conv2d.h): the two agree to rounding, not bit
+  // for bit, so a run's record says which one it had.
+  info["cpu_conv2d"] = kernels::Conv2dPlan::implicit_available(sizeof(float))
+                           ? "implicit GEMM (AVX-512)"
+                           : "im2col + BLAS";
   info["threads"] = thread_count();
   info["cores"] = available_cores();
   const GpuQuery& gpus = query_gpus();
   nlohmann::json devices = nlohmann::json::array();
   for (const GpuInfo& g : gpus.devices) {
-    devices.push_back({{"index", g.index},
-                       {"name", g.name},
-                       {"compute_capability", fmt::format("{}.{}", g.compute_major,
-                                                          g.compute_minor)},
-                       {"memory_gib", static_cast<double>(g.memory_bytes) / (1 << 30)},
-                       {"multiprocessors", g.multiprocessors}});
+    devices.push_back(
+        {{"index", g.index},
+         {"name", g.name},
+         {"compute_capability", fmt::format("{}.{}", g.compute_major, g.compute_minor)},
+         {"memory_gib", static_cast<double>(g.memory_bytes) / (1 << 30)},
+         {"multiprocessors", g.multiprocessors}});
   }
   info["gpus"] = {{"devices", devices}, {"why_none", gpus.why_none}};
   return info;

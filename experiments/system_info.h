@@ -7,7 +7,8 @@
 
 namespace rethink {
 
-// {"build": {...}, "cuda": {...}, "blas": {...}, "threads": N, "cores": N, "gpus": {...}}
+// {"build": {...}, "cuda": {...}, "blas": {...}, "cpu_conv2d": "...", "threads": N, "cores": N,
+//  "gpus": {...}}
 nlohmann::json system_info();
 
 // Bytes of memory the kernel says a new allocation can get without swapping (MemAvailable in

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/commands/registry.h"
-#include "experiments/validators.h"
 #include "experiments/system_info.h"
+#include "experiments/validators.h"
 #include "runtime/threads.h"
 
 namespace rethink::cli {
@@ -43,8 +43,9 @@ int run_info(const InfoOptions& opts) {
   fmt::print("  BLAS       {} ({} threading, {} threads)\n", blas["config"].get<std::string>(),
              blas["threading"].get<std::string>(), blas["threads"].get<int>());
   fmt::print("  LAPACK     {} (through LAPACKE)\n", blas["lapack_version"].get<std::string>());
-  fmt::print("  threads    {} of {} cores\n", info["threads"].get<int>(),
-             info["cores"].get<int>());
+  fmt::print("  conv2d     {} on the CPU (float32; RETHINK_CPU_KERNELS=blas: im2col + BLAS)\n",
+             info["cpu_conv2d"].get<std::string>());
+  fmt::print("  threads    {} of {} cores\n", info["threads"].get<int>(), info["cores"].get<int>());
   const auto& gpus = info["gpus"];
   if (gpus["devices"].empty()) {
     fmt::print("  GPUs       none usable: {}\n", gpus["why_none"].get<std::string>());

@@ -69,12 +69,14 @@ Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t e
   plan.implicit = engine == Conv2dEngine::kImplicit ||
                   (engine == Conv2dEngine::kAuto && implicit_available(element_size));
   if (shape.batch > 0) {
-    // A tile's buffers: the col rows, or for the implicit engine the (padded) input and the
-    // output it is read against.
-    const int64_t image_elements = plan.implicit ? std::max(plan.padded_image_elements(),
-                                                            shape.in_h * shape.in_w * shape.in_c) +
-                                                       plan.pixels_per_image() * out_c
-                                                 : plan.pixels_per_image() * plan.col_cols();
+    // What one image of a tile keeps in cache: its col rows, or for the implicit engine
+    // everything a backward tile touches (the padded input, dx, dy and the padded dy: the
+    // weight gradient sweeps the first and third once per register block).
+    const int64_t in_image = shape.in_h * shape.in_w * shape.in_c;
+    const int64_t out_image = plan.pixels_per_image() * out_c;
+    const int64_t image_elements =
+        plan.implicit ? std::max(plan.padded_image_elements(), in_image) + in_image + 2 * out_image
+                      : plan.pixels_per_image() * plan.col_cols();
     plan.tile_images =
         std::clamp<int64_t>(tile_bytes / (image_elements * element_size), 1, shape.batch);
   }

@@ -121,6 +121,8 @@ TEST_F(CliTest, InfoReportsTheBlasAndWhyThereIsNoGpu) {
   const ProcessResult json = rethink({"info", "--json"});
   ASSERT_EQ(json.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(json.output)["blas"]["threading"], "openmp");
+  EXPECT_NE(r.output.find("conv2d     "), std::string::npos) << r.output;
+  EXPECT_TRUE(nlohmann::json::parse(json.output)["cpu_conv2d"].is_string()) << json.output;
 }
 
 TEST_F(CliTest, ModelsPrintsThePaperParameterCounts) {

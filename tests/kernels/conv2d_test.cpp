@@ -480,8 +480,9 @@ TEST(Conv2dKernel, PlanTilesWholeImagesWithinTheBudget) {
   EXPECT_EQ(im2col_plan(pointwise, 5, 4, 1, 2).forward_workspace_elements(), 0);
 }
 
-// The implicit engine's plan: float32 only, tiles of padded images (with the output they are
-// read against), dx by the transposed convolution at stride 1 from 16 input channels.
+// The implicit engine's plan: float32 only, tiles of padded images (counted with the dx, dy
+// and padded dy a backward tile touches), dx by the transposed convolution at stride 1 from 16
+// input channels.
 TEST(Conv2dKernel, ImplicitPlanTilesPaddedImagesAndTakesTheTransposedDxFromSixteenChannels) {
   if (!Conv2dPlan::implicit_available(sizeof(float))) {
     GTEST_SKIP() << "no AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
@@ -498,7 +499,7 @@ TEST(Conv2dKernel, ImplicitPlanTilesPaddedImagesAndTakesTheTransposedDxFromSixte
     return Conv2dPlan::make(s, out_c, sizeof(float), tile_bytes, threads, Conv2dEngine::kImplicit);
   };
   const WindowedShape s = shape(16, 3, 1);
-  const int64_t padded = 10 * 10 * 16, image_elements = padded + 64 * 5;
+  const int64_t padded = 10 * 10 * 16, image_elements = padded + 64 * 16 + 2 * 64 * 5;
   const auto three = plan(s, 5, 3 * image_elements * 4, 2);
   EXPECT_TRUE(three.implicit);
   EXPECT_EQ(three.tile_images, 3);
