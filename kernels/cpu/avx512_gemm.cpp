@@ -172,21 +172,22 @@ PackedB PackedB::make(int64_t k, int64_t n) {
   p.n = n;
   const int64_t vectors = ceil_div(n, kLanes);
   p.blocks = ceil_div(vectors, kMaxVectors);
-  p.block_vectors = ceil_div(vectors, p.blocks);
+  p.base_vectors = vectors / p.blocks;
+  p.wider_blocks = vectors % p.blocks;
   return p;
 }
 
-int64_t PackedB::block_col(int64_t block) const { return block * block_vectors * kLanes; }
+int64_t PackedB::block_col(int64_t block) const {
+  return (block * base_vectors + std::min(block, wider_blocks)) * kLanes;
+}
 
 int64_t PackedB::vectors(int64_t block) const {
-  return std::min(block_vectors, ceil_div(n - block_col(block), kLanes));
+  return base_vectors + (block < wider_blocks ? 1 : 0);
 }
 
 int64_t PackedB::block_offset(int64_t block) const { return block_col(block) * k; }
 
-int64_t PackedB::elements() const {
-  return block_offset(blocks - 1) + vectors(blocks - 1) * kLanes * k;
-}
+int64_t PackedB::elements() const { return block_offset(blocks); }
 
 void pack_b(const PackedB& layout, const float* b, int64_t ldb, bool b_transposed, float* packed) {
   for (int64_t blk = 0; blk < layout.blocks; ++blk) {

@@ -31,19 +31,21 @@ bool available();
 inline constexpr int kMaxRows = 14;
 inline constexpr int kMaxVectors = 4;
 
-// B [k, n] packed for the micro-kernels: n cut into column blocks of at most 64 (kMaxVectors
-// vectors), each block stored [k][its width rounded up to 16], zeros past n, 64-byte aligned
-// when `packed` is. Blocks are split evenly (n = 96 is two blocks of 48, not 64 + 32).
+// B [k, n] packed for the micro-kernels: n's vectors of 16 columns cut into the fewest blocks
+// of at most kMaxVectors, their sizes differing by at most one (n = 96 is two blocks of 48, not
+// 64 + 32; 336 columns are 4+4+4+3+3+3 vectors, not five of four and a lone one), each block
+// stored [k][its width], zeros past n, 64-byte aligned when `packed` is.
 struct PackedB {
   int64_t k = 0;
   int64_t n = 0;
   int64_t blocks = 0;
-  int64_t block_vectors = 0;  // vectors of every block but possibly the last
+  int64_t base_vectors = 0;  // every block's vectors, and
+  int64_t wider_blocks = 0;  // one more in this many first blocks
 
   static PackedB make(int64_t k, int64_t n);
   int64_t elements() const;                   // floats the packed copy takes
-  int64_t block_col(int64_t block) const;     // first column of a block
-  int64_t vectors(int64_t block) const;       // its vectors (the last may have fewer)
+  int64_t block_col(int64_t block) const;     // first column of a block (block <= blocks)
+  int64_t vectors(int64_t block) const;       // its vectors
   int64_t block_offset(int64_t block) const;  // its first element in the packed copy
 };
 

@@ -32,19 +32,23 @@ void expect_near_all(const std::vector<float>& got, const std::vector<double>& w
 
 TEST(PackedBLayout, SplitsColumnsIntoEvenBlocksOfAtMostFourVectors) {
   struct Want {
-    int64_t n, blocks, block_vectors, last_vectors;
+    int64_t n;
+    std::vector<int64_t> vectors;  // per block
   };
-  for (const Want& w :
-       {Want{1, 1, 1, 1}, Want{16, 1, 1, 1}, Want{17, 1, 2, 2}, Want{64, 1, 4, 4},
-        Want{65, 2, 3, 2}, Want{96, 2, 3, 3}, Want{160, 3, 4, 2}, Want{176, 3, 4, 3}}) {
+  for (const Want& w : {Want{1, {1}}, Want{16, {1}}, Want{17, {2}}, Want{64, {4}}, Want{65, {3, 2}},
+                        Want{96, {3, 3}}, Want{160, {4, 3, 3}}, Want{176, {4, 4, 3}},
+                        Want{336, {4, 4, 4, 3, 3, 3}}}) {
     const PackedB p = PackedB::make(7, w.n);
-    EXPECT_EQ(p.blocks, w.blocks) << w.n;
-    EXPECT_EQ(p.block_vectors, w.block_vectors) << w.n;
-    EXPECT_EQ(p.vectors(p.blocks - 1), w.last_vectors) << w.n;
-    int64_t vectors = 0;
-    for (int64_t b = 0; b < p.blocks; ++b) vectors += p.vectors(b);
-    EXPECT_EQ(vectors, (w.n + 15) / 16) << w.n;
-    EXPECT_EQ(p.elements(), 7 * vectors * 16) << w.n;
+    std::vector<int64_t> got;
+    int64_t col = 0;
+    for (int64_t b = 0; b < p.blocks; ++b) {
+      got.push_back(p.vectors(b));
+      EXPECT_EQ(p.block_col(b), col) << w.n << " block " << b;
+      EXPECT_EQ(p.block_offset(b), col * 7) << w.n << " block " << b;
+      col += p.vectors(b) * 16;
+    }
+    EXPECT_EQ(got, w.vectors) << w.n;
+    EXPECT_EQ(p.elements(), 7 * col) << w.n;
   }
 }
 
