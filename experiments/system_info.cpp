@@ -54,9 +54,7 @@ nlohmann::json system_info() {
                   {"lapack_version", blas.lapack_version}};
   // The float32 convolutions' engine (kernels/conv2d.h): the two agree to rounding, not bit
   // for bit, so a run's record says which one it had.
-  info["cpu_conv2d"] = kernels::Conv2dPlan::implicit_available(sizeof(float))
-                           ? "implicit GEMM (AVX-512)"
-                           : "im2col + BLAS";
+  info["cpu_conv2d"] = kernels::Conv2dPlan::auto_engine_name(sizeof(float));
   info["threads"] = thread_count();
   info["cores"] = available_cores();
   const GpuQuery& gpus = query_gpus();

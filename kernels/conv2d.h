@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "kernels/cuda/context.h"
 #include "kernels/hd.h"
@@ -171,13 +172,14 @@ RT_HD WindowedShape transposed_conv_shape(const WindowedShape& s, int64_t out_c)
 // thread runs it, and the weight gradient sums fixed groups of tiles in a fixed order, so
 // the result does not depend on the thread count either.
 //
-// On a CPU with AVX-512, float32 convolutions take the implicit-GEMM engine instead
-// (kernels/cpu/avx512_gemm.h): each tile of images is copied once into a zero-padded buffer
-// and the GEMM reads its rows from there, so there is no col matrix; dx at stride 1 is the
-// transposed convolution the same way, and dw sums outer products pixel by pixel. Its tiles
-// hold the padded images (and, backward, the padded dy or dx's dcol) instead of col rows.
+// On a CPU with AVX-512 (or with AVX2 when RETHINK_CPU_KERNELS=avx2), float32 convolutions
+// take the implicit-GEMM engine instead (kernels/cpu/implicit_gemm.h): each tile of images is
+// copied once into a zero-padded buffer and the GEMM reads its rows from there, so there is no col
+// matrix; dx at stride 1 is the transposed convolution the same way, and dw sums outer products
+// pixel by pixel. Its tiles hold the padded images (and, backward, the padded dy or dx's dcol)
+// instead of col rows.
 enum class Conv2dEngine {
-  kAuto,      // implicit GEMM where it can run (float32, AVX-512), im2col + BLAS elsewhere
+  kAuto,      // implicit GEMM where it runs (float32, implicit_gemm::available()), else im2col
   kIm2col,    // im2col + BLAS GEMM (the CUDA plan's, and float64's)
   kImplicit,  // implicit GEMM; the plan refuses it where it cannot run
 };
@@ -196,6 +198,10 @@ struct Conv2dPlan {
 
   // Is the implicit-GEMM engine there for `element_size`-byte elements on this CPU?
   static bool implicit_available(int64_t element_size);
+  // "implicit GEMM (AVX-512)", "implicit GEMM (AVX2)" or "im2col + BLAS": this plan's engine,
+  // or the one kAuto picks for `element_size`-byte elements.
+  std::string engine_name() const;
+  static std::string auto_engine_name(int64_t element_size);
 
   // Per-thread col-buffer budget: see kDefaultConv2dTileBytes in kernels/cpu/conv2d.cpp.
   static int64_t default_tile_bytes();

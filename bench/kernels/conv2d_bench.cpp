@@ -14,7 +14,7 @@
 // backward 2) and vs_sgemm, that rate over the square SGEMM rate measured at start-up.
 //
 // --engine picks the CPU convolution engine (kernels/conv2d.h): auto (the default: implicit GEMM
-// on AVX-512), im2col (im2col + OpenBLAS) or implicit.
+// on AVX2/AVX-512), im2col (im2col + OpenBLAS) or implicit.
 // --phases splits each conv2d row of the im2col engine into milliseconds of im2col, GEMM,
 // col2im and the rest (bias, weight-gradient sum) per thread: the same calls the kernel makes
 // in the same tiles, timed one by one. --budgets adds conv rows at several per-thread col-buffer
@@ -423,8 +423,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("batch", std::to_string(g_batch));
     const Conv2dPlan probe = Conv2dPlan::make(WindowedShape::make(1, 3, 3, 1, Window2d{}), 1,
                                               sizeof(float), 1, 1, g_engine);
-    benchmark::AddCustomContext("conv2d_engine",
-                                probe.implicit ? "implicit GEMM (AVX-512)" : "im2col + OpenBLAS");
+    benchmark::AddCustomContext("conv2d_engine", probe.engine_name());
     benchmark::AddCustomContext("conv2d_tile_KiB",
                                 std::to_string(kernels::Conv2dPlan::default_tile_bytes() >> 10));
     register_benchmarks();

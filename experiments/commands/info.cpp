@@ -43,8 +43,9 @@ int run_info(const InfoOptions& opts) {
   fmt::print("  BLAS       {} ({} threading, {} threads)\n", blas["config"].get<std::string>(),
              blas["threading"].get<std::string>(), blas["threads"].get<int>());
   fmt::print("  LAPACK     {} (through LAPACKE)\n", blas["lapack_version"].get<std::string>());
-  fmt::print("  conv2d     {} on the CPU (float32; RETHINK_CPU_KERNELS=blas: im2col + BLAS)\n",
-             info["cpu_conv2d"].get<std::string>());
+  fmt::print(
+      "  conv2d     {} on the CPU (float32; RETHINK_CPU_KERNELS=blas|avx2|avx512 to choose)\n",
+      info["cpu_conv2d"].get<std::string>());
   fmt::print("  threads    {} of {} cores\n", info["threads"].get<int>(), info["cores"].get<int>());
   const auto& gpus = info["gpus"];
   if (gpus["devices"].empty()) {

@@ -1,16 +1,18 @@
 #include "kernels/conv2d.h"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include "kernels/bias.h"
 #include "kernels/check.h"
-#include "kernels/cpu/avx512_gemm.h"
 #include "kernels/cpu/conv2d_implicit.h"
 #include "kernels/cpu/for_each.h"
+#include "kernels/cpu/implicit_gemm.h"
 #include "kernels/gemm.h"
 
 namespace rethink::kernels {
@@ -30,8 +32,8 @@ constexpr int64_t kMaxWeightGroups = 16;
 constexpr int64_t kTransposedDxChannelRatio = 3;
 
 // The implicit engine's dx by the transposed convolution from this many input channels (one
-// AVX-512 vector); below it dcol + col2im, whose GEMM is KH*KW*Cin wide (the first layer's 3
-// channels: 27 columns instead of 3).
+// AVX-512 vector, two of AVX2); below it dcol + col2im, whose GEMM is KH*KW*Cin wide (the first
+// layer's 3 channels: 27 columns instead of 3).
 constexpr int64_t kImplicitTransposedDxMinChannels = 16;
 
 // Tiles per thread below which the threads share each tile's GEMM instead.
@@ -47,8 +49,20 @@ WindowedShape images_of(const WindowedShape& shape, int64_t count) {
 
 int64_t Conv2dPlan::default_tile_bytes() { return kDefaultConv2dTileBytes; }
 
+std::string Conv2dPlan::engine_name() const {
+  if (!implicit) return "im2col + BLAS";
+  return fmt::format("implicit GEMM ({})",
+                     cpu::implicit_gemm::isa_name(cpu::implicit_gemm::active_isa()));
+}
+
+std::string Conv2dPlan::auto_engine_name(int64_t element_size) {
+  Conv2dPlan plan;
+  plan.implicit = implicit_available(element_size);
+  return plan.engine_name();
+}
+
 bool Conv2dPlan::implicit_available(int64_t element_size) {
-  return element_size == int64_t{sizeof(float)} && cpu::avx512::available();
+  return element_size == int64_t{sizeof(float)} && cpu::implicit_gemm::available();
 }
 
 Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t element_size,
@@ -58,10 +72,12 @@ Conv2dPlan Conv2dPlan::make(const WindowedShape& shape, int64_t out_c, int64_t e
            shape.in_c, out_c);
   RT_CHECK(shape.out_h > 0 && shape.out_w > 0, "conv2d: empty output {}x{}", shape.out_h,
            shape.out_w);
-  RT_CHECK(engine != Conv2dEngine::kImplicit || implicit_available(element_size),
-           "conv2d: the implicit-GEMM engine needs float32 and a CPU with AVX-512 (asked for "
-           "{}-byte elements{})",
-           element_size, cpu::avx512::available() ? "" : " on a CPU without it");
+  RT_CHECK(
+      engine != Conv2dEngine::kImplicit || implicit_available(element_size),
+      "conv2d: the implicit-GEMM engine needs float32 and a CPU with AVX2 or AVX-512 (asked "
+      "for {}-byte elements{})",
+      element_size,
+      cpu::implicit_gemm::available() ? "" : " on a CPU without them, or RETHINK_CPU_KERNELS=blas");
   Conv2dPlan plan;
   plan.shape = shape;
   plan.out_c = out_c;

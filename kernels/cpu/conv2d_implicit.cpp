@@ -1,4 +1,4 @@
-// The implicit-GEMM convolution (see kernels/conv2d.h and kernels/cpu/avx512_gemm.h).
+// The implicit-GEMM convolution (see kernels/conv2d.h and kernels/cpu/implicit_gemm.h).
 //
 // A tile of images is first copied into a zero-padded buffer, [images, padded_h, padded_w,
 // Cin]. In it every window lies inside the buffer, and for one kernel row kh the window's KW *
@@ -13,15 +13,15 @@
 #include <algorithm>
 
 #include "kernels/bias.h"
-#include "kernels/cpu/avx512_gemm.h"
 #include "kernels/cpu/for_each.h"
+#include "kernels/cpu/implicit_gemm.h"
 
 namespace rethink::kernels::cpu {
 namespace {
 
-using avx512::PackedB;
-using avx512::PixelGrid;
-using avx512::StridedRows;
+using implicit_gemm::PackedB;
+using implicit_gemm::PixelGrid;
+using implicit_gemm::StridedRows;
 
 // `images` images of s's input shape -> [images, padded_h, padded_w, in_c], zeros around.
 void pad_images(const float* x, const WindowedShape& s, int64_t images, float* padded) {
@@ -68,7 +68,8 @@ void convolve_lines(const WalkedImages& src, const WindowedShape& s, int64_t ima
                            .segments = win.kernel_h,
                            .segment_length = win.kernel_w * c,
                            .segment_stride = src.w * c};
-    avx512::gemm_rows(rows, s.out_w, layout, packed, y + line * s.out_w * out_c, out_c, false);
+    implicit_gemm::gemm_rows(rows, s.out_w, layout, packed, y + line * s.out_w * out_c, out_c,
+                             false);
   }
 }
 
@@ -82,7 +83,7 @@ void multiply_rows(const float* a, int64_t rows, int64_t k, const PackedB& layou
   for (int64_t ch = 0; ch < chunks; ++ch) {
     const int64_t r0 = ch * kChunk, count = std::min(kChunk, rows - r0);
     const StridedRows block{.a = a + r0 * k, .row_stride = k, .segments = 1, .segment_length = k};
-    avx512::gemm_rows(block, count, layout, packed, c + r0 * ldc, ldc, false);
+    implicit_gemm::gemm_rows(block, count, layout, packed, c + r0 * ldc, ldc, false);
   }
 }
 
@@ -119,7 +120,7 @@ void conv2d_forward_implicit(const Conv2dPlan& plan, const float* x, const float
   if (tiles == 0) return;
   const PackedB layout = forward_layout(plan);
   float* packed = workspace;
-  avx512::pack_b(layout, w, k, /*b_transposed=*/true, packed);
+  implicit_gemm::pack_b(layout, w, k, /*b_transposed=*/true, packed);
   float* buffers = packed + layout.elements();
   const bool pointwise = s.window.is_pointwise();
   const bool lines_parallel = !plan.parallel_tiles;
@@ -163,9 +164,9 @@ void conv2d_backward_implicit(const Conv2dPlan& plan, const float* x, const floa
   }
   if (dx && plan.transposed_dx) {
     for_each(w_size, FlipConvWeights<float>{w, out_c, win.kernel_h, win.kernel_w, s.in_c, flipped});
-    avx512::pack_b(layout, flipped, layout.k, /*b_transposed=*/true, packed);
+    implicit_gemm::pack_b(layout, flipped, layout.k, /*b_transposed=*/true, packed);
   } else if (dx) {
-    avx512::pack_b(layout, w, layout.n, /*b_transposed=*/false, packed);
+    implicit_gemm::pack_b(layout, w, layout.n, /*b_transposed=*/false, packed);
   }
 
 #pragma omp parallel for schedule(dynamic) num_threads(plan.threads) if (plan.parallel_tiles)
@@ -189,7 +190,7 @@ void conv2d_backward_implicit(const Conv2dPlan& plan, const float* x, const floa
                              .cols = rows,
                              .col_stride = s.in_c,
                              .segment_length = s.in_c};
-        avx512::gemm_pixels(grid, dy_tile, out_c, out_c, partial, k);
+        implicit_gemm::gemm_pixels(grid, dy_tile, out_c, out_c, partial, k);
       } else if (dw) {
         const WalkedImages src = walked(x + n0 * in_image, s, images, x_buffer);
         for (int64_t n = 0; n < images; ++n) {
@@ -201,7 +202,7 @@ void conv2d_backward_implicit(const Conv2dPlan& plan, const float* x, const floa
                                .segments = win.kernel_h,
                                .segment_length = win.kernel_w * s.in_c,
                                .segment_stride = src.w * s.in_c};
-          avx512::gemm_pixels(grid, dy_tile + n * ppi * out_c, out_c, out_c, partial, k);
+          implicit_gemm::gemm_pixels(grid, dy_tile + n * ppi * out_c, out_c, out_c, partial, k);
         }
       }
       if (!dx) continue;

@@ -1,4 +1,5 @@
-// The CPU convolution's implicit-GEMM engine (Conv2dEngine::kImplicit, float32 on AVX-512),
+// The CPU convolution's implicit-GEMM engine (Conv2dEngine::kImplicit, float32 on AVX2 or
+// AVX-512),
 // behind kernels::cpu::conv2d_forward / conv2d_backward, which call it for plans that chose
 // it (kernels/conv2d.h). Internal to kernels/cpu.
 #pragma once

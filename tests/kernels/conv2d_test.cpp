@@ -248,7 +248,7 @@ TYPED_TEST(Conv2dKernelTest, Col2imMatchesScatterAndFunctor) {
 // and two per tile (a ragged last tile for odd batches), the tiles taking turns (1 thread) or
 // shared out between threads (2 and 3; enough tiles for that in the larger batches, and more
 // tiles than weight-gradient groups in the largest).
-// Both engines where they run: im2col + BLAS always, implicit GEMM for float32 on AVX-512.
+// Both engines where they run: im2col + BLAS always, implicit GEMM for float32 on AVX2/AVX-512.
 template <class T>
 std::vector<Conv2dEngine> engines_for() {
   std::vector<Conv2dEngine> engines{Conv2dEngine::kIm2col};
@@ -485,7 +485,7 @@ TEST(Conv2dKernel, PlanTilesWholeImagesWithinTheBudget) {
 // input channels.
 TEST(Conv2dKernel, ImplicitPlanTilesPaddedImagesAndTakesTheTransposedDxFromSixteenChannels) {
   if (!Conv2dPlan::implicit_available(sizeof(float))) {
-    GTEST_SKIP() << "no AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
+    GTEST_SKIP() << "neither AVX2 nor AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
   }
   EXPECT_FALSE(Conv2dPlan::implicit_available(sizeof(double)));
   EXPECT_THROW(Conv2dPlan::make(WindowedShape::make(1, 3, 3, 1, Window2d{}), 1, sizeof(double),

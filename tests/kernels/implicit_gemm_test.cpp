@@ -1,24 +1,31 @@
-// The AVX-512 micro-kernels of the implicit-GEMM convolution against naive double loops, at
-// every register-block shape the drivers pick: rows 1 to 29 (one to three blocks), widths of
-// one to nine vectors with ragged tails, several segments with gaps between them.
-#include "kernels/cpu/avx512_gemm.h"
+// The implicit-GEMM convolution's micro-kernels against naive double loops, at every
+// register-block shape the drivers pick: rows 1 to 29 (one to three blocks), widths of one to
+// nine vectors with ragged tails, several segments with gaps between them. They run with the
+// active instruction set: ctest runs this binary once as it is (AVX-512 where the CPU has it)
+// and once more with RETHINK_CPU_KERNELS=avx2 (tests/kernels/CMakeLists.txt).
+#include "kernels/cpu/implicit_gemm.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "tests/support/data.h"
 
-namespace rethink::kernels::cpu::avx512 {
+namespace rethink::kernels::cpu::implicit_gemm {
 namespace {
 
-class Avx512GemmTest : public ::testing::Test {
+class ImplicitGemmTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!available()) GTEST_SKIP() << "no AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
+    if (!available()) {
+      GTEST_SKIP() << "neither AVX2 nor AVX-512 on this CPU (or RETHINK_CPU_KERNELS=blas)";
+    }
   }
 };
 
@@ -30,29 +37,52 @@ void expect_near_all(const std::vector<float>& got, const std::vector<double>& w
   }
 }
 
-TEST(PackedBLayout, SplitsColumnsIntoEvenBlocksOfAtMostFourVectors) {
+TEST(PackedBLayout, SplitsColumnsIntoEvenBlocksOfAtMostFourOrThreeVectors) {
   struct Want {
+    Isa isa;
     int64_t n;
     std::vector<int64_t> vectors;  // per block
   };
-  for (const Want& w : {Want{1, {1}}, Want{16, {1}}, Want{17, {2}}, Want{64, {4}}, Want{65, {3, 2}},
-                        Want{96, {3, 3}}, Want{160, {4, 3, 3}}, Want{176, {4, 4, 3}},
-                        Want{336, {4, 4, 4, 3, 3, 3}}}) {
-    const PackedB p = PackedB::make(7, w.n);
+  const Isa big = Isa::kAvx512, small = Isa::kAvx2;
+  for (const Want& w :
+       {Want{big, 1, {1}}, Want{big, 16, {1}}, Want{big, 17, {2}}, Want{big, 64, {4}},
+        Want{big, 65, {3, 2}}, Want{big, 96, {3, 3}}, Want{big, 160, {4, 3, 3}},
+        Want{big, 176, {4, 4, 3}}, Want{big, 336, {4, 4, 4, 3, 3, 3}}, Want{small, 1, {1}},
+        Want{small, 8, {1}}, Want{small, 9, {2}}, Want{small, 24, {3}}, Want{small, 25, {2, 2}},
+        Want{small, 32, {2, 2}}, Want{small, 96, {3, 3, 3, 3}}}) {
+    const PackedB p = PackedB::make(7, w.n, w.isa);
+    const int64_t lanes = w.isa == big ? 16 : 8;
+    EXPECT_EQ(p.lanes, lanes);
     std::vector<int64_t> got;
     int64_t col = 0;
     for (int64_t b = 0; b < p.blocks; ++b) {
       got.push_back(p.vectors(b));
       EXPECT_EQ(p.block_col(b), col) << w.n << " block " << b;
       EXPECT_EQ(p.block_offset(b), col * 7) << w.n << " block " << b;
-      col += p.vectors(b) * 16;
+      col += p.vectors(b) * lanes;
     }
-    EXPECT_EQ(got, w.vectors) << w.n;
+    EXPECT_EQ(got, w.vectors) << isa_name(w.isa) << " " << w.n;
     EXPECT_EQ(p.elements(), 7 * col) << w.n;
   }
+  EXPECT_THROW(PackedB::make(7, 5, Isa::kNone), std::exception);
 }
 
-TEST_F(Avx512GemmTest, RowsMatchNaiveForEveryBlockShape) {
+// Unset, the kernels take AVX-512 where the CPU has it and nothing else; RETHINK_CPU_KERNELS
+// asks for AVX2 (the AVX2 ctest run relies on it) or for none.
+TEST(ImplicitGemmIsa, IsTheBestTheCpuHasCappedByTheEnvironment) {
+  __builtin_cpu_init();
+  const Isa best = __builtin_cpu_supports("avx512f")                                 ? Isa::kAvx512
+                   : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? Isa::kAvx2
+                                                                                     : Isa::kNone;
+  const char* env = std::getenv("RETHINK_CPU_KERNELS");
+  Isa want = best == Isa::kAvx512 ? best : Isa::kNone;
+  if (env && std::strcmp(env, "blas") == 0) want = Isa::kNone;
+  if (env && std::strcmp(env, "avx2") == 0) want = std::min(best, Isa::kAvx2);
+  EXPECT_EQ(active_isa(), want) << (env ? env : "(unset)");
+  EXPECT_EQ(available(), want != Isa::kNone);
+}
+
+TEST_F(ImplicitGemmTest, RowsMatchNaiveForEveryBlockShape) {
   for (const bool b_transposed : {false, true}) {
     for (const int64_t segments : {1, 3}) {
       const int64_t seg_len = segments == 1 ? 37 : 11, k = segments * seg_len;
@@ -99,7 +129,7 @@ TEST_F(Avx512GemmTest, RowsMatchNaiveForEveryBlockShape) {
   }
 }
 
-TEST_F(Avx512GemmTest, RefusesBPackedForAnotherK) {
+TEST_F(ImplicitGemmTest, RefusesBPackedForAnotherK) {
   const PackedB layout = PackedB::make(10, 4);
   std::vector<float> packed(static_cast<size_t>(layout.elements())), a(40), c(4);
   EXPECT_THROW(gemm_rows(StridedRows{.a = a.data(), .row_stride = 9, .segment_length = 9}, 1,
@@ -107,7 +137,7 @@ TEST_F(Avx512GemmTest, RefusesBPackedForAnotherK) {
                std::exception);
 }
 
-TEST_F(Avx512GemmTest, PixelsMatchNaiveForEveryBlockShape) {
+TEST_F(ImplicitGemmTest, PixelsMatchNaiveForEveryBlockShape) {
   for (const int64_t seg_len : {1, 9, 16, 17, 40, 70}) {
     for (const int64_t n : {1, 5, 7, 9, 14, 15, 30}) {
       const int64_t segments = 2, lines = 3, cols = 5;
@@ -147,4 +177,4 @@ TEST_F(Avx512GemmTest, PixelsMatchNaiveForEveryBlockShape) {
 }
 
 }  // namespace
-}  // namespace rethink::kernels::cpu::avx512
+}  // namespace rethink::kernels::cpu::implicit_gemm

@@ -1,7 +1,8 @@
-// Register-blocked float32 GEMM micro-kernels for AVX-512, for products whose A rows are not a
-// matrix in memory but a strided walk over an image: the convolutions' implicit GEMM
-// (kernels/cpu/conv2d.cpp), where a row of the im2col matrix is read straight out of a
-// zero-padded copy of the input instead of being copied into a col buffer first.
+// Register-blocked float32 GEMM micro-kernels (AVX-512; AVX2 when asked for) for
+// products whose A rows are not a matrix in memory but a strided walk over an image: the
+// convolutions' implicit GEMM (kernels/cpu/conv2d_implicit.cpp), where a row of the im2col
+// matrix is read straight out of a zero-padded copy of the input instead of being copied into
+// a col buffer first.
 //
 // Why our own and not OpenBLAS on a col buffer: the small Inception's convolutions have 32 to
 // 176 output channels, so its GEMMs are [pixels, K] x [K, Cout] with a narrow Cout. OpenBLAS
@@ -11,38 +12,43 @@
 // packed once per call, and each A element is broadcast from where it lies into an FMA with a
 // whole register row of packed weights: no im2col write, no col re-read, no A packing.
 //
-// The register block is rows x (16 * vectors) of C with rows * vectors <= 28 accumulators;
-// a call sweeps one block of rows over the whole K before storing, so C is written once.
-//
-// Everything here is compiled for AVX-512F whatever the build's target (function attributes,
-// not a file-wide -mavx512f, so no AVX-512 code can leak into inline functions other files
-// share); callers must check available() first.
+// The register block is rows x vectors of C in at most 28 of AVX-512's 32 registers (12 of
+// AVX2's 16); a call sweeps one block of rows over the whole K before storing, so C is
+// written once. The kernels are one source (implicit_gemm_kernels.inc) compiled once per
+// instruction set under its own target pragma (implicit_gemm_avx512.cpp, _avx2.cpp), so no
+// AVX code reaches functions other files share; the entry points below pick the set.
 #pragma once
 
 #include <cstdint>
 
-namespace rethink::kernels::cpu::avx512 {
+namespace rethink::kernels::cpu::implicit_gemm {
 
-// The CPU has AVX-512F and RETHINK_CPU_KERNELS is not "blas" (the switch that sends the
-// convolutions back to im2col + OpenBLAS, for A/B runs and for the tests of both paths).
-bool available();
+// The instruction sets the kernels are built for, best last.
+enum class Isa { kNone, kAvx2, kAvx512 };
 
-// Largest register block: rows * vectors accumulators of 16 floats.
-inline constexpr int kMaxRows = 14;
-inline constexpr int kMaxVectors = 4;
+// What the kernels run with, from RETHINK_CPU_KERNELS (read once, at the first call): unset or
+// "avx512", AVX-512 where the CPU has it and none elsewhere; "avx2", AVX2 (with FMA) where the
+// CPU has it, even if it has AVX-512; "blas", none. None: the convolutions run im2col +
+// OpenBLAS. (AVX2 is opt-in: against OpenBLAS's AVX2 kernels it was no clear win, see
+// docs/BENCHMARKS.md.)
+Isa active_isa();
+const char* isa_name(Isa isa);  // "AVX-512", "AVX2", "none"
+inline bool available() { return active_isa() != Isa::kNone; }
 
-// B [k, n] packed for the micro-kernels: n's vectors of 16 columns cut into the fewest blocks
-// of at most kMaxVectors, their sizes differing by at most one (n = 96 is two blocks of 48, not
-// 64 + 32; 336 columns are 4+4+4+3+3+3 vectors, not five of four and a lone one), each block
-// stored [k][its width], zeros past n, 64-byte aligned when `packed` is.
+// B [k, n] packed for the micro-kernels of one instruction set: n's vectors (16 columns with
+// AVX-512, 8 with AVX2) cut into the fewest blocks of at most max_vectors, their sizes
+// differing by at most one (n = 96 with AVX-512 is two blocks of 48, not 64 + 32; 336 columns
+// are 4+4+4+3+3+3 vectors, not five of four and a lone one), each block stored [k][its width],
+// zeros past n.
 struct PackedB {
   int64_t k = 0;
   int64_t n = 0;
+  int64_t lanes = 0;  // floats per vector
   int64_t blocks = 0;
   int64_t base_vectors = 0;  // every block's vectors, and
   int64_t wider_blocks = 0;  // one more in this many first blocks
 
-  static PackedB make(int64_t k, int64_t n);
+  static PackedB make(int64_t k, int64_t n, Isa isa = active_isa());
   int64_t elements() const;                   // floats the packed copy takes
   int64_t block_col(int64_t block) const;     // first column of a block (block <= blocks)
   int64_t vectors(int64_t block) const;       // its vectors
@@ -67,6 +73,7 @@ struct StridedRows {
 
 // C[rows, n] = A[rows, K] * B (+ C when accumulate), C row-major with leading dimension ldc.
 // Any rows >= 0: the register blocks are spread evenly over them.
+// B packed by PackedB::make for the active instruction set.
 void gemm_rows(const StridedRows& a, int64_t rows, const PackedB& layout, const float* packed,
                float* c, int64_t ldc, bool accumulate);
 
@@ -90,4 +97,4 @@ struct PixelGrid {
 };
 void gemm_pixels(const PixelGrid& a, const float* d, int64_t ldd, int64_t n, float* c, int64_t ldc);
 
-}  // namespace rethink::kernels::cpu::avx512
+}  // namespace rethink::kernels::cpu::implicit_gemm
