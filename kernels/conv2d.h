@@ -220,7 +220,8 @@ struct Conv2dPlan {
   // Groups of consecutive tiles that each sum one partial weight gradient.
   int64_t weight_groups() const;
   // One thread's col buffer (none for a pointwise window: x is the col matrix); with
-  // transposed_dx it also holds the im2col of dy.
+  // transposed_dx it also holds the im2col of dy. For the implicit engine: one thread's padded
+  // images (padded_image_elements() per image).
   int64_t tile_elements() const;
   // Workspace elements conv2d_forward and conv2d_backward need.
   int64_t forward_workspace_elements() const;

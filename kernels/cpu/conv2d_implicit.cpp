@@ -77,7 +77,9 @@ void convolve_lines(const WalkedImages& src, const WindowedShape& s, int64_t ima
 // chunks shared between the threads unless the caller's threads already take tiles.
 void multiply_rows(const float* a, int64_t rows, int64_t k, const PackedB& layout,
                    const float* packed, float* c, int64_t ldc, bool parallel) {
-  constexpr int64_t kChunk = 112;  // rows per task: a multiple of the register blocks' 14 and 7
+  // Rows per task: a multiple of AVX-512's register blocks of 14 and 7 rows (AVX2's are spread
+  // evenly over it).
+  constexpr int64_t kChunk = 112;
   const int64_t chunks = (rows + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (parallel && chunks > 1)
   for (int64_t ch = 0; ch < chunks; ++ch) {
