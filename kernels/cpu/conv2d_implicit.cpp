@@ -52,22 +52,27 @@ WalkedImages walked(const float* x, const WindowedShape& s, int64_t images, floa
   return {buffer, s.padded_h(), s.padded_w()};
 }
 
-// y rows of `images` images = conv(src) with the packed weights: one gemm_rows call per output
-// line, the lines shared between the threads unless the caller's threads already take tiles.
+// y rows of `images` images = conv(src) with the packed weights: one gemm_rows call per image
+// (its output lines share each kernel row's packed weights while they are in cache), or, where
+// the caller's threads do not take tiles, one per output line, the lines shared between them.
 void convolve_lines(const WalkedImages& src, const WindowedShape& s, int64_t images,
                     const PackedB& layout, const float* packed, float* y, int64_t out_c,
                     bool parallel) {
-  const int64_t c = s.in_c, lines = images * s.out_h;
+  const int64_t c = s.in_c;
   const Window2d& win = s.window;
-  const int64_t line_work = s.out_w * out_c * layout.k;
-#pragma omp parallel for schedule(static) if (parallel && lines * line_work >= kMinParallelWork)
-  for (int64_t line = 0; line < lines; ++line) {
-    const int64_t n = line / s.out_h, oh = line % s.out_h;
+  const int64_t lines_per_call = parallel ? 1 : s.out_h;
+  const int64_t calls = images * s.out_h / lines_per_call;
+  const int64_t call_work = lines_per_call * s.out_w * out_c * layout.k;
+#pragma omp parallel for schedule(static) if (parallel && calls * call_work >= kMinParallelWork)
+  for (int64_t call = 0; call < calls; ++call) {
+    const int64_t line = call * lines_per_call, n = line / s.out_h, oh = line % s.out_h;
     const StridedRows rows{.a = src.data + ((n * src.h + oh * win.stride_h) * src.w) * c,
                            .row_stride = win.stride_w * c,
                            .segments = win.kernel_h,
                            .segment_length = win.kernel_w * c,
-                           .segment_stride = src.w * c};
+                           .segment_stride = src.w * c,
+                           .lines = lines_per_call,
+                           .line_stride = win.stride_h * src.w * c};
     implicit_gemm::gemm_rows(rows, s.out_w, layout, packed, y + line * s.out_w * out_c, out_c,
                              false);
   }

@@ -63,16 +63,22 @@ void pack_b(const PackedB& layout, const float* b, int64_t ldb, bool b_transpose
 // a[s * segment_stride + i * row_stride + kk], kk < segment_length, and K = segments *
 // segment_length. A plain row-major matrix is one segment with row_stride = lda; a convolution
 // row over a padded image is one segment per kernel row (its KW * Cin taps are contiguous).
+//
+// `lines` blocks of `rows` rows each (a convolution's output lines of one image): line l's A
+// starts line_stride further on, and its C rows follow line l - 1's in C.
 struct StridedRows {
   const float* a = nullptr;
   int64_t row_stride = 0;
   int64_t segments = 1;
   int64_t segment_length = 0;
   int64_t segment_stride = 0;
+  int64_t lines = 1;
+  int64_t line_stride = 0;
 };
 
-// C[rows, n] = A[rows, K] * B (+ C when accumulate), C row-major with leading dimension ldc.
-// Any rows >= 0: the register blocks are spread evenly over them.
+// C[lines * rows, n] = A * B (+ C when accumulate), C row-major with leading dimension ldc.
+// Any rows >= 0: the register blocks are spread evenly over them. K is taken segment by
+// segment, each one for every line's rows before the next.
 // B packed by PackedB::make for the active instruction set.
 void gemm_rows(const StridedRows& a, int64_t rows, const PackedB& layout, const float* packed,
                float* c, int64_t ldc, bool accumulate);

@@ -37,6 +37,16 @@ void expect_near_all(const std::vector<float>& got, const std::vector<double>& w
   }
 }
 
+// Against a float32 sum of K products, within a few roundings of sum |a b| (the long-K shapes
+// sum several hundred): `magnitude` holds that sum for each element.
+void expect_near_sums(const std::vector<float>& got, const std::vector<double>& want,
+                      const std::vector<double>& magnitude, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], 1e-6 + 2e-6 * magnitude[i]) << what << " element " << i;
+  }
+}
+
 TEST(PackedBLayout, SplitsColumnsIntoEvenBlocksOfAtMostFourOrThreeVectors) {
   struct Want {
     Isa isa;
@@ -82,12 +92,24 @@ TEST(ImplicitGemmIsa, IsTheBestTheCpuHasCappedByTheEnvironment) {
   EXPECT_EQ(available(), want != Isa::kNone);
 }
 
+// Shapes of A: one segment, several short ones, and long ones (K of several hundred, as in the
+// 7x7 layers), over one line of rows or several.
+struct RowsShape {
+  int64_t segments, segment_length, lines;
+};
+
 TEST_F(ImplicitGemmTest, RowsMatchNaiveForEveryBlockShape) {
   for (const bool b_transposed : {false, true}) {
-    for (const int64_t segments : {1, 3}) {
-      const int64_t seg_len = segments == 1 ? 37 : 11, k = segments * seg_len;
-      const int64_t row_stride = seg_len + 5, seg_stride = 50 * row_stride;  // gaps everywhere
+    for (const RowsShape& shape :
+         {RowsShape{1, 37, 1}, RowsShape{3, 11, 1}, RowsShape{1, 700, 2}, RowsShape{2, 390, 3}}) {
+      const int64_t segments = shape.segments, seg_len = shape.segment_length;
+      const int64_t lines = shape.lines, k = segments * seg_len;
+      // Gaps everywhere: between rows, lines and segments.
+      const int64_t row_stride = seg_len + 5, line_stride = 31 * row_stride + 3;
+      const int64_t seg_stride = lines * line_stride + 7;
+      const bool long_k = seg_len > 100;
       for (const int64_t n : {1, 3, 16, 17, 33, 48, 64, 65, 96, 130}) {
+        if (long_k && n != 17 && n != 64 && n != 130) continue;  // the naive loop is slow
         const std::vector<float> a = test::uniform_values<float>(segments * seg_stride, 1);
         const std::vector<float> b = test::uniform_values<float>(k * n, 2);
         const PackedB layout = PackedB::make(k, n);
@@ -95,34 +117,46 @@ TEST_F(ImplicitGemmTest, RowsMatchNaiveForEveryBlockShape) {
         pack_b(layout, b.data(), b_transposed ? k : n, b_transposed, packed.data());
         for (const int64_t rows : {1, 5, 7, 13, 14, 15, 29}) {
           SCOPED_TRACE("rows " + std::to_string(rows) + ", n " + std::to_string(n) + ", segments " +
-                       std::to_string(segments) +
-                       (b_transposed ? ", B as [n, k]" : ", B as [k, n]"));
+                       std::to_string(segments) + " of " + std::to_string(seg_len) + ", lines " +
+                       std::to_string(lines) + (b_transposed ? ", B as [n, k]" : ", B as [k, n]"));
           const int64_t ldc = n + 3;
-          std::vector<double> want(static_cast<size_t>(rows * ldc), 0.5);
-          for (int64_t i = 0; i < rows; ++i) {
-            for (int64_t j = 0; j < n; ++j) {
-              double acc = 0;
-              for (int64_t kk = 0; kk < k; ++kk) {
-                const int64_t s = kk / seg_len, e = kk % seg_len;
-                const double bv = b_transposed ? b[j * k + kk] : b[kk * n + j];
-                acc += double(a[s * seg_stride + i * row_stride + e]) * bv;
+          std::vector<double> want(static_cast<size_t>(lines * rows * ldc), 0.5);
+          std::vector<double> magnitude(want.size(), 0.5);
+          for (int64_t l = 0; l < lines; ++l) {
+            for (int64_t i = 0; i < rows; ++i) {
+              for (int64_t j = 0; j < n; ++j) {
+                double acc = 0, abs_sum = 0;
+                for (int64_t kk = 0; kk < k; ++kk) {
+                  const int64_t s = kk / seg_len, e = kk % seg_len;
+                  const double bv = b_transposed ? b[j * k + kk] : b[kk * n + j];
+                  const double product =
+                      double(a[s * seg_stride + l * line_stride + i * row_stride + e]) * bv;
+                  acc += product;
+                  abs_sum += std::abs(product);
+                }
+                want[(l * rows + i) * ldc + j] = acc;
+                magnitude[(l * rows + i) * ldc + j] = abs_sum;
               }
-              want[i * ldc + j] = acc;
             }
           }
           const StridedRows rows_of_a{.a = a.data(),
                                       .row_stride = row_stride,
                                       .segments = segments,
                                       .segment_length = seg_len,
-                                      .segment_stride = seg_stride};
+                                      .segment_stride = seg_stride,
+                                      .lines = lines,
+                                      .line_stride = line_stride};
           std::vector<float> c(want.size(), 0.5f);  // the columns past n must stay untouched
           gemm_rows(rows_of_a, rows, layout, packed.data(), c.data(), ldc, false);
-          expect_near_all(c, want, "C");
-          for (int64_t i = 0; i < rows; ++i) {
-            for (int64_t j = 0; j < n; ++j) want[i * ldc + j] *= 2;
+          expect_near_sums(c, want, magnitude, "C");
+          for (int64_t r = 0; r < lines * rows; ++r) {
+            for (int64_t j = 0; j < n; ++j) {
+              want[r * ldc + j] *= 2;
+              magnitude[r * ldc + j] *= 2;
+            }
           }
           gemm_rows(rows_of_a, rows, layout, packed.data(), c.data(), ldc, true);
-          expect_near_all(c, want, "C accumulated");
+          expect_near_sums(c, want, magnitude, "C accumulated");
         }
       }
     }
