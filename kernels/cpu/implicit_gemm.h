@@ -13,10 +13,11 @@
 // whole register row of packed weights: no im2col write, no col re-read, no A packing.
 //
 // The register block is rows x vectors of C in at most 28 of AVX-512's 32 registers (12 of
-// AVX2's 16); a call sweeps one block of rows over the whole K before storing, so C is
-// written once. The kernels are one source (implicit_gemm_kernels.inc) compiled once per
-// instruction set under its own target pragma (implicit_gemm_avx512.cpp, _avx2.cpp), so no
-// AVX code reaches functions other files share; the entry points below pick the set.
+// AVX2's 16); a call sweeps one block of rows over one segment of K (a convolution's kernel
+// row) before storing, so C is written once per segment. The kernels are one source
+// (implicit_gemm_kernels.inc) compiled once per instruction set under its own target pragma
+// (implicit_gemm_avx512.cpp, _avx2.cpp), so no AVX code reaches functions other files share; the
+// entry points below pick the set.
 #pragma once
 
 #include <cstdint>
