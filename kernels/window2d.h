@@ -92,6 +92,12 @@ struct WindowedShape {
   RT_HD int64_t padded_h() const { return in_h + window.pad.top + window.pad.bottom; }
   RT_HD int64_t padded_w() const { return in_w + window.pad.left + window.pad.right; }
   RT_HD int64_t in_pixels() const { return batch * in_h * in_w; }
+  // The same geometry for `images` images (a tile of the batch).
+  RT_HD WindowedShape with_batch(int64_t images) const {
+    WindowedShape s = *this;
+    s.batch = images;
+    return s;
+  }
   RT_HD int64_t out_pixels() const { return batch * out_h * out_w; }
 };
 

@@ -128,12 +128,6 @@ struct Laps {
   }
 };
 
-WindowedShape images_of(const WindowedShape& s, int64_t images) {
-  WindowedShape t = s;
-  t.batch = images;
-  return t;
-}
-
 // kernels/cpu/conv2d.cpp's forward, the same calls in the same tiles, each phase timed.
 void forward_by_phase(const Problem& p, Phases* total) {
   const Conv2dPlan& plan = p.plan;
@@ -148,7 +142,7 @@ void forward_by_phase(const Problem& p, Phases* total) {
     const float* col = p.x.data<float>() + n0 * in_image;
     if (!s.window.is_pointwise()) {
       float* buffer = p.workspace.data<float>() + omp_get_thread_num() * plan.tile_elements();
-      kernels::cpu::im2col(col, images_of(s, images), buffer);
+      kernels::cpu::im2col(col, s.with_batch(images), buffer);
       col = buffer;
       lap.to(&Phases::im2col);
     }
@@ -185,7 +179,7 @@ void backward_by_phase(const Problem& p, Phases* total) {
       float* dx = p.dx.data<float>() + n0 * in_image;
       const float* col = p.x.data<float>() + n0 * in_image;
       if (!pointwise) {
-        kernels::cpu::im2col(col, images_of(s, images), buffer);
+        kernels::cpu::im2col(col, s.with_batch(images), buffer);
         col = buffer;
         lap.to(&Phases::im2col);
       }
@@ -195,7 +189,7 @@ void backward_by_phase(const Problem& p, Phases* total) {
                                 p.w.data<float>(), k, 0, pointwise ? dx : buffer, k);
       lap.to(&Phases::gemm);
       if (!pointwise) {
-        kernels::cpu::col2im(buffer, images_of(s, images), dx);
+        kernels::cpu::col2im(buffer, s.with_batch(images), dx);
         lap.to(&Phases::col2im);
       }
     }

@@ -39,12 +39,6 @@ constexpr int64_t kImplicitTransposedDxMinChannels = 16;
 // Tiles per thread below which the threads share each tile's GEMM instead.
 constexpr int64_t kMinTilesPerThread = 2;
 
-WindowedShape images_of(const WindowedShape& shape, int64_t count) {
-  WindowedShape s = shape;
-  s.batch = count;
-  return s;
-}
-
 }  // namespace
 
 int64_t Conv2dPlan::default_tile_bytes() { return kDefaultConv2dTileBytes; }
@@ -245,7 +239,7 @@ void conv2d_forward(const Conv2dPlan& plan, const T* x, const T* w, const T* b, 
     const T* col = x + n0 * in_image;
     if (!pointwise) {
       T* buffer = workspace + omp_get_thread_num() * plan.tile_elements();
-      im2col(col, images_of(s, images), buffer);
+      im2col(col, s.with_batch(images), buffer);
       col = buffer;
     }
     T* y_tile = y + n0 * ppi * out_c;
@@ -285,7 +279,7 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
       const int64_t n0 = t * plan.tile_images;
       const int64_t images = std::min(plan.tile_images, s.batch - n0);
       const int64_t rows = images * ppi;
-      const WindowedShape tile = images_of(s, images);
+      const WindowedShape tile = s.with_batch(images);
       const T* dy_tile = dy + n0 * ppi * out_c;
       T* dx_tile = dx ? dx + n0 * in_image : nullptr;
       if (dw) {
@@ -301,7 +295,7 @@ void conv2d_backward(const Conv2dPlan& plan, const T* x, const T* w, const T* dy
         gemm<T>(false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, dx_tile, k);
       } else if (transposed) {
         // dx = conv(dy, flipped): the forward's im2col + GEMM on dy (the buffer is free again).
-        const WindowedShape t_tile = images_of(plan.transposed, images);
+        const WindowedShape t_tile = plan.transposed.with_batch(images);
         im2col(dy_tile, t_tile, buffer);
         gemm<T>(false, true, t_tile.out_pixels(), s.in_c, k / s.in_c * out_c, 1, buffer,
                 k / s.in_c * out_c, flipped, k / s.in_c * out_c, 0, dx_tile, s.in_c);

@@ -217,15 +217,12 @@ void conv2d_backward_implicit(const Conv2dPlan& plan, const float* x, const floa
         multiply_rows(dy_tile, rows, out_c, layout, packed, dx_tile, s.in_c, lines_parallel);
       } else if (plan.transposed_dx) {
         // dx = conv(dy, flipped) at stride 1 with the complementary padding.
-        WindowedShape t_shape = plan.transposed;
-        t_shape.batch = images;
+        const WindowedShape t_shape = plan.transposed.with_batch(images);
         convolve_lines(walked(dy_tile, t_shape, images, dx_buffer), t_shape, images, layout, packed,
                        dx_tile, s.in_c, lines_parallel);
       } else {
         multiply_rows(dy_tile, rows, out_c, layout, packed, dx_buffer, k, lines_parallel);
-        WindowedShape tile = s;
-        tile.batch = images;
-        col2im(dx_buffer, tile, dx_tile);
+        col2im(dx_buffer, s.with_batch(images), dx_tile);
       }
     }
   }

@@ -6,15 +6,6 @@
 #include "kernels/gemm.h"
 
 namespace rethink::kernels::cuda {
-namespace {
-
-WindowedShape images_of(const WindowedShape& shape, int64_t count) {
-  WindowedShape s = shape;
-  s.batch = count;
-  return s;
-}
-
-}  // namespace
 
 int64_t conv2d_backward_reduce_bytes(const Conv2dPlan& plan) {
   return bias_grad_workspace_bytes(plan.shape.out_pixels(), plan.out_c);
@@ -43,7 +34,7 @@ void conv2d_forward(const Context& ctx, const Conv2dPlan& plan, const T* x, cons
     const int64_t images = std::min(plan.tile_images, s.batch - n0);
     const T* col = x + n0 * in_image;
     if (!pointwise) {
-      im2col(col, images_of(s, images), workspace, ctx.stream);
+      im2col(col, s.with_batch(images), workspace, ctx.stream);
       col = workspace;
     }
     gemm<T>(ctx, false, true, images * ppi, out_c, k, 1, col, k, w, k, 0, y + n0 * ppi * out_c,
@@ -80,7 +71,7 @@ void conv2d_backward(const Context& ctx, const Conv2dPlan& plan, const T* x, con
     const int64_t n0 = t * plan.tile_images;
     const int64_t images = std::min(plan.tile_images, s.batch - n0);
     const int64_t rows = images * ppi;
-    const WindowedShape tile = images_of(s, images);
+    const WindowedShape tile = s.with_batch(images);
     const T* dy_tile = dy + n0 * ppi * out_c;
     if (dw) {
       const T* col = x + n0 * in_image;
@@ -96,7 +87,7 @@ void conv2d_backward(const Context& ctx, const Conv2dPlan& plan, const T* x, con
       gemm<T>(ctx, false, false, rows, k, out_c, 1, dy_tile, out_c, w, k, 0, dx + n0 * in_image, k);
     } else if (transposed) {
       // dx = conv(dy, flipped weights), as on the CPU (kernels/conv2d.h).
-      const WindowedShape t_tile = images_of(plan.transposed, images);
+      const WindowedShape t_tile = plan.transposed.with_batch(images);
       im2col(dy_tile, t_tile, workspace, ctx.stream);
       gemm<T>(ctx, false, true, t_tile.out_pixels(), s.in_c, transposed_k, 1, workspace,
               transposed_k, flipped, transposed_k, 0, dx + n0 * in_image, s.in_c);

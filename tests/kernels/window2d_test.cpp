@@ -68,6 +68,12 @@ TEST(WindowedShape, ResolvesOutputSizeAndPixelCounts) {
   EXPECT_EQ(s.padded_w(), 29);
   EXPECT_EQ((s.out_h - 1) * s.window.stride_h + s.window.kernel_h, 29);
   EXPECT_FALSE(Window2d::make(3, 3, 1, PaddingMode::kValid, 28, 28).pads());
+  // A tile of the batch: the same geometry for fewer images.
+  const WindowedShape tile = s.with_batch(5);
+  EXPECT_EQ(tile.batch, 5);
+  EXPECT_EQ(tile.out_pixels(), 5 * 14 * 14);
+  EXPECT_EQ(tile.window, s.window);
+  EXPECT_EQ(s.batch, 128);
 }
 
 }  // namespace
